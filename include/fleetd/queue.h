@@ -1,0 +1,63 @@
+// Queue: carries decoded messages from listeners to consumers.
+//
+// The contract is built for both the in-process queue and NATS JetStream:
+// batches in, batches out; a producer learns when its batch is durable (so a
+// device is acknowledged only then); consumers ack batches only after their
+// own durable write; a full queue refuses with kBusy instead of blocking the
+// listener (backpressure).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "fleetd/message.h"
+#include "fleetd/status.h"
+
+namespace fleetd {
+
+// A message with the device identity the listener resolved for it.
+struct Envelope {
+  int64_t tenant_id = 0;
+  int64_t device_id = 0;
+  Message message;
+};
+
+// Called exactly once per published batch, from any thread, when the batch is
+// durable (ok) or will never be (error). Must not block.
+using DurableCallback = std::function<void(const Status&)>;
+
+// A fetched batch. Ack() after the consumer's durable write; Nack() (or
+// dropping the batch without Ack) makes it available for redelivery.
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+  virtual const std::vector<Envelope>& envelopes() const = 0;
+  virtual void Ack() = 0;
+  virtual void Nack() = 0;
+};
+
+class Queue {
+ public:
+  virtual ~Queue() = default;
+
+  // Takes the batch. Returns kBusy without taking it when the queue is full;
+  // the caller retries later (and stops reading from its device meanwhile).
+  // On ok, `on_durable` will be called exactly once. Thread-safe.
+  virtual Status Publish(std::vector<Envelope> batch, DurableCallback on_durable) = 0;
+
+  // Waits up to `wait` for messages and returns at most `max_messages` of
+  // them, or nullptr on timeout or after Close(). Per-device order holds
+  // within and across deliveries. Thread-safe.
+  virtual std::unique_ptr<Delivery> Fetch(size_t max_messages, std::chrono::milliseconds wait) = 0;
+
+  // Wakes blocked Fetch() calls; later Publish() calls fail.
+  virtual void Close() = 0;
+
+  // Messages published and not yet acked (for metrics and tests).
+  virtual size_t depth() const = 0;
+};
+
+}  // namespace fleetd

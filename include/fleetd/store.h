@@ -1,0 +1,103 @@
+// Store: the durable record — tenants, users, devices, positions, events.
+//
+// Embedded implementation: SQLite (src/store/sqlite). Server implementation:
+// PostgreSQL (later). Every tenant-owned read takes a tenant id and returns
+// only that tenant's rows. Writes of messages are idempotent on (device, fix
+// time), so a retransmitted or replayed message is stored once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fleetd/message.h"
+#include "fleetd/queue.h"
+#include "fleetd/status.h"
+
+namespace fleetd {
+
+struct Tenant {
+  int64_t id = 0;
+  std::string name;
+};
+
+struct Device {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string uid;
+  std::string name;
+  TimestampMs created_at = 0;
+};
+
+enum class Role { kAdmin, kViewer };
+
+struct User {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string email;
+  std::string password_hash;  // encoded by api/password.h; never the password
+  Role role = Role::kViewer;
+};
+
+// A device that connected with a uid no tenant has registered.
+struct PendingDevice {
+  std::string uid;
+  std::string protocol;
+  std::string remote_address;
+  TimestampMs first_seen = 0;
+  TimestampMs last_seen = 0;
+  int64_t attempts = 0;
+};
+
+struct PositionQuery {
+  int64_t tenant_id = 0;
+  std::string device_uid;
+  std::optional<TimestampMs> from;   // inclusive, fix time
+  std::optional<TimestampMs> to;     // exclusive, fix time
+  std::optional<TimestampMs> after;  // cursor: fix time of the last row already returned
+  int limit = 1000;
+};
+
+struct PositionPage {
+  std::vector<Message> positions;  // in fix-time order
+  std::optional<TimestampMs> next; // cursor for the following page, if there may be one
+};
+
+struct WriteStats {
+  int64_t positions_written = 0;  // new rows
+  int64_t duplicates = 0;         // already stored: ignored
+  int64_t events_written = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- messages (the consumer's durable write) ---
+  // Writes the batch in one transaction; when this returns ok the rows are
+  // durable. Messages with a fix time go to positions; alarms also become
+  // events. Messages without a fix time are not stored (live state keeps them).
+  virtual Result<WriteStats> WriteBatch(std::span<const Envelope> batch) = 0;
+
+  virtual Result<PositionPage> QueryPositions(const PositionQuery& query) = 0;
+  // The latest stored position of every device of the tenant (cold start of live state).
+  virtual Result<std::vector<Envelope>> LatestPositions(std::optional<int64_t> tenant_id) = 0;
+
+  // --- tenants, devices, users (administration) ---
+  virtual Result<Tenant> AddTenant(const std::string& name) = 0;
+  virtual Result<Tenant> FindTenant(const std::string& name) = 0;
+  virtual Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) = 0;
+  // Across tenants: a device uid is globally unique (it is what the hardware sends).
+  virtual Result<Device> FindDeviceByUid(const std::string& uid) = 0;
+  virtual Result<std::vector<Device>> ListDevices(int64_t tenant_id) = 0;
+  virtual Result<User> AddUser(const User& user) = 0;
+  virtual Result<User> FindUserByEmail(const std::string& email) = 0;
+
+  // --- devices nobody has registered yet ---
+  virtual Status RecordPending(const PendingDevice& seen) = 0;
+  virtual Result<std::vector<PendingDevice>> ListPending() = 0;
+};
+
+}  // namespace fleetd

@@ -1,0 +1,166 @@
+#include "core/message_json.h"
+
+#include <cmath>
+
+#include "core/time_util.h"
+
+namespace fleetd {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+template <typename T>
+void PutOptional(Json& j, const char* name, const std::optional<T>& v) {
+  if (v) j[name] = *v;
+}
+
+void PutDouble(Json& j, const char* name, const std::optional<double>& v) {
+  if (v && std::isfinite(*v)) j[name] = *v;
+}
+
+Status TypeError(const char* name, const char* want) {
+  return Status(StatusCode::kInvalidArgument, std::string("field '") + name + "' must be " + want);
+}
+
+Status ReadDouble(const Json& j, const char* name, std::optional<double>& out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_number()) return TypeError(name, "a number");
+  double v = it->get<double>();
+  if (!std::isfinite(v)) return TypeError(name, "finite");
+  out = v;
+  return Status::Ok();
+}
+
+Status ReadBool(const Json& j, const char* name, std::optional<bool>& out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_boolean()) return TypeError(name, "a boolean");
+  out = it->get<bool>();
+  return Status::Ok();
+}
+
+Status ReadTime(const Json& j, const char* name, std::optional<TimestampMs>& out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_string()) return TypeError(name, "an ISO-8601 string");
+  auto ts = ParseIso8601(it->get_ref<const std::string&>());
+  if (!ts) return TypeError(name, "an ISO-8601 time");
+  out = ts;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Json MessageToJson(const Message& m) {
+  Json j = Json::object();
+  j["device_uid"] = m.device_uid;
+  j["protocol"] = m.protocol;
+  j["kind"] = std::string(MessageKindName(m.kind));
+  if (m.ts) j["ts"] = FormatIso8601(*m.ts);
+  j["received_at"] = FormatIso8601(m.received_at);
+  PutOptional(j, "valid", m.valid);
+  PutDouble(j, "lat", m.lat);
+  PutDouble(j, "lng", m.lng);
+  PutDouble(j, "altitude_m", m.altitude_m);
+  PutDouble(j, "speed_kmh", m.speed_kmh);
+  PutDouble(j, "heading", m.heading);
+  PutOptional(j, "satellites", m.satellites);
+  PutDouble(j, "hdop", m.hdop);
+  PutOptional(j, "ignition", m.ignition);
+  PutDouble(j, "odometer_km", m.odometer_km);
+  PutDouble(j, "battery_v", m.battery_v);
+  PutDouble(j, "power_v", m.power_v);
+  PutDouble(j, "fuel_pct", m.fuel_pct);
+  PutDouble(j, "engine_temp_c", m.engine_temp_c);
+  PutDouble(j, "rpm", m.rpm);
+  if (m.alarm) j["alarm"] = std::string(AlarmName(*m.alarm));
+  if (!m.attributes.empty()) {
+    Json attrs = Json::object();
+    for (const auto& [key, value] : m.attributes) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, double>) {
+              if (std::isfinite(v)) attrs[key] = v;
+            } else {
+              attrs[key] = v;
+            }
+          },
+          value);
+    }
+    j["attributes"] = std::move(attrs);
+  }
+  return j;
+}
+
+std::string MessageToJsonText(const Message& message) { return MessageToJson(message).dump(); }
+
+Result<Message> MessageFromJson(const Json& j) {
+  if (!j.is_object()) return Status(StatusCode::kInvalidArgument, "message must be a JSON object");
+  Message m;
+  auto str = [&](const char* name, std::string& out) -> Status {
+    auto it = j.find(name);
+    if (it == j.end()) return Status::Ok();
+    if (!it->is_string()) return TypeError(name, "a string");
+    out = it->get<std::string>();
+    return Status::Ok();
+  };
+  Status s;
+  std::string kind = "position";
+  std::optional<TimestampMs> received;
+  std::optional<double> sats;
+  if (!(s = str("device_uid", m.device_uid)).ok() || !(s = str("protocol", m.protocol)).ok() ||
+      !(s = str("kind", kind)).ok() || !(s = ReadTime(j, "ts", m.ts)).ok() ||
+      !(s = ReadTime(j, "received_at", received)).ok() || !(s = ReadBool(j, "valid", m.valid)).ok() ||
+      !(s = ReadDouble(j, "lat", m.lat)).ok() || !(s = ReadDouble(j, "lng", m.lng)).ok() ||
+      !(s = ReadDouble(j, "altitude_m", m.altitude_m)).ok() ||
+      !(s = ReadDouble(j, "speed_kmh", m.speed_kmh)).ok() ||
+      !(s = ReadDouble(j, "heading", m.heading)).ok() || !(s = ReadDouble(j, "satellites", sats)).ok() ||
+      !(s = ReadDouble(j, "hdop", m.hdop)).ok() || !(s = ReadBool(j, "ignition", m.ignition)).ok() ||
+      !(s = ReadDouble(j, "odometer_km", m.odometer_km)).ok() ||
+      !(s = ReadDouble(j, "battery_v", m.battery_v)).ok() ||
+      !(s = ReadDouble(j, "power_v", m.power_v)).ok() || !(s = ReadDouble(j, "fuel_pct", m.fuel_pct)).ok() ||
+      !(s = ReadDouble(j, "engine_temp_c", m.engine_temp_c)).ok() ||
+      !(s = ReadDouble(j, "rpm", m.rpm)).ok()) {
+    return s;
+  }
+  auto k = ParseMessageKind(kind);
+  if (!k) return Status(StatusCode::kInvalidArgument, "unknown kind '" + kind + "'");
+  m.kind = *k;
+  if (received) m.received_at = *received;
+  if (sats) m.satellites = static_cast<int>(*sats);
+  if (m.lat && (*m.lat < -90 || *m.lat > 90)) return Status(StatusCode::kOutOfRange, "lat out of range");
+  if (m.lng && (*m.lng < -180 || *m.lng > 180)) return Status(StatusCode::kOutOfRange, "lng out of range");
+  if (auto it = j.find("alarm"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return TypeError("alarm", "a string");
+    auto a = ParseAlarm(it->get_ref<const std::string&>());
+    if (!a) return Status(StatusCode::kInvalidArgument, "unknown alarm '" + it->get<std::string>() + "'");
+    m.alarm = a;
+  }
+  if (auto it = j.find("attributes"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return TypeError("attributes", "an object");
+    for (const auto& [key, v] : it->items()) {
+      if (v.is_boolean()) {
+        m.attributes[key] = v.get<bool>();
+      } else if (v.is_number_integer()) {
+        m.attributes[key] = v.get<int64_t>();
+      } else if (v.is_number()) {
+        m.attributes[key] = v.get<double>();
+      } else if (v.is_string()) {
+        m.attributes[key] = v.get<std::string>();
+      } else {
+        return Status(StatusCode::kInvalidArgument, "attribute '" + key + "' must be a scalar");
+      }
+    }
+  }
+  return m;
+}
+
+Result<Message> MessageFromJsonText(std::string_view text) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status(StatusCode::kMalformed, "not valid JSON");
+  return MessageFromJson(j);
+}
+
+}  // namespace fleetd
