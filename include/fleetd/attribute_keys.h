@@ -31,4 +31,23 @@ inline constexpr std::string_view kDriverId = "driver_id";            // string
 inline constexpr std::string_view kRssi = "rssi";                     // int
 inline constexpr std::string_view kDoor = "door";                     // bool
 
+// GT06 / Concox (src/protocol/gt06).
+inline constexpr std::string_view kAlarmType = "alarm_type";          // string, finer alarm name when Alarm has no exact value ("removing", "hard_braking", ...)
+inline constexpr std::string_view kEventFiles = "event_files";        // string, dash-cam files recorded for an alarm
+inline constexpr std::string_view kCommandResult = "command_result";  // string, a device's text answer or report
+inline constexpr std::string_view kSerialData = "serial_data";        // string, text from a serial-port peripheral (RFID reader, ...)
+inline constexpr std::string_view kNetworkTechnology = "network_technology";  // string, "2G" / "4G"
+inline constexpr std::string_view kTemperatureC = "temperature_c";    // double, first temperature sensor, Celsius
+inline constexpr std::string_view kHumidityPct = "humidity_pct";      // double, relative humidity, percent
+inline constexpr std::string_view kTagTemperatureC = "tag_temperature_c";  // double, BLE tag sensor, Celsius
+inline constexpr std::string_view kSteps = "steps";                   // int, pedometer count
+inline constexpr std::string_view kDrivingTimeS = "driving_time_s";   // int, seconds
+inline constexpr std::string_view kEngineHoursS = "engine_hours_s";   // int, seconds of engine running time
+inline constexpr std::string_view kAdc1V = "adc1_v";                  // double, analog input 1, volts
+inline constexpr std::string_view kAdc2V = "adc2_v";                  // double, analog input 2, volts
+inline constexpr std::string_view kGeofenceId = "geofence_id";        // int, device-side geofence number
+inline constexpr std::string_view kWifiAccessPoints = "wifi_aps";     // string, "mac/rssi;..." (rssi dBm, negative)
+inline constexpr std::string_view kCellTowers = "cell_towers";        // string, "mcc-mnc-lac-cid/rssi;..." neighbours included
+inline constexpr std::string_view kVin = "vin";                       // string, vehicle identification number
+
 }  // namespace fleetd::attr

@@ -43,10 +43,11 @@ class Queue {
  public:
   virtual ~Queue() = default;
 
-  // Takes the batch. Returns kBusy without taking it when the queue is full;
-  // the caller retries later (and stops reading from its device meanwhile).
-  // On ok, `on_durable` will be called exactly once. Thread-safe.
-  virtual Status Publish(std::vector<Envelope> batch, DurableCallback on_durable) = 0;
+  // Takes the batch (moves from it) and returns ok. When the queue is full it
+  // returns kBusy and leaves `batch` untouched (not moved from), so the caller
+  // can offer the same batch again later (and stops reading from its device
+  // meanwhile). On ok, `on_durable` will be called exactly once. Thread-safe.
+  virtual Status Publish(std::vector<Envelope>&& batch, DurableCallback on_durable) = 0;
 
   // Waits up to `wait` for messages and returns at most `max_messages` of
   // them, or nullptr on timeout or after Close(). Per-device order holds

@@ -98,6 +98,8 @@ class Store {
   // --- devices nobody has registered yet ---
   virtual Status RecordPending(const PendingDevice& seen) = 0;
   virtual Result<std::vector<PendingDevice>> ListPending() = 0;
+  // Forgets a pending uid (AddDevice also does this). kNotFound if absent.
+  virtual Status RemovePending(const std::string& uid) = 0;
 };
 
 }  // namespace fleetd

@@ -119,7 +119,7 @@ std::optional<TimestampMs> ParseIso8601(std::string_view text) {
     return secs * 1000;
   }
   size_t pos = 0;
-  int y, mo, d, h, mi, s, ms = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
   if (!ReadDigits(text, pos, 4, y) || !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, mo) ||
       !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, d)) {
     return std::nullopt;
@@ -148,7 +148,7 @@ std::optional<TimestampMs> ParseIso8601(std::string_view text) {
       ++pos;
     } else if (z == '+' || z == '-') {
       ++pos;
-      int oh, om;
+      int oh = 0, om = 0;
       if (!ReadDigits(text, pos, 2, oh)) return std::nullopt;
       if (pos < text.size() && text[pos] == ':') ++pos;
       if (!ReadDigits(text, pos, 2, om) || oh > 23 || om > 59) return std::nullopt;

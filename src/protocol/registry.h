@@ -23,7 +23,9 @@ struct ProtocolInfo {
   std::string name;           // "gt06": the key in --listen and --protocol
   Transport transport = Transport::kTcp;
   uint16_t default_port = 0;  // Traccar's assignment for the same protocol
-  std::function<std::unique_ptr<Framer>()> make_framer;
+  // `lenient`: cut frames whose length or terminator is off (models known to
+  // send them); the decoder then decides per its own lenient setting.
+  std::function<std::unique_ptr<Framer>(bool lenient)> make_framer;
   std::function<std::unique_ptr<Decoder>()> make_decoder;
 };
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The second command of the README (and CI): install, build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh Debug
+cd build/debug
+ctest --output-on-failure -j "$(nproc)" --timeout 300

@@ -1,0 +1,49 @@
+// ApiContext: everything the HTTP and WebSocket API needs from the rest of
+// fleetd, handed in by the app (no globals). The referenced objects must
+// outlive the ApiServer and be thread-safe (handlers run on io threads).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "fleetd/live_state.h"
+#include "fleetd/status.h"
+#include "fleetd/store.h"
+
+namespace fleetd::api {
+
+struct ApiContext {
+  Store& store;
+  LiveState& live;
+  Metrics& metrics;
+  // HS256 key; at least kMinJwtSecretLength bytes (see jwt.h) or every
+  // token is refused and login answers 500.
+  std::string jwt_secret{};
+  std::chrono::seconds token_ttl{std::chrono::hours(12)};
+
+  // Devices seen but not registered. Empty: Store::ListPending().
+  std::function<Result<std::vector<PendingDevice>>()> pending_devices{};
+  // Wall clock in ms. Empty: NowMs(). Tests pass a fixed clock.
+  std::function<TimestampMs()> now{};
+
+  // Limits and timeouts of the HTTP sessions.
+  size_t body_limit = 64 * 1024;                 // larger bodies get 413
+  std::chrono::seconds read_timeout{30};         // per request, header and body
+  // Login attempts per remote IP: burst, then one per 1/login_per_second s.
+  double login_burst = 10;
+  double login_per_second = 0.2;
+
+  // WebSocket: messages queued for one client before it is dropped as slow.
+  size_t ws_queue_limit = 1024;
+  size_t ws_read_limit = 64 * 1024;  // largest client message
+
+  // When not empty, sent as Access-Control-Allow-Origin (and OPTIONS
+  // preflights are answered) for a dashboard served from another origin.
+  std::string cors_allow_origin{};
+};
+
+}  // namespace fleetd::api

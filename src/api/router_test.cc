@@ -1,0 +1,306 @@
+// Every route through the Beast-free router, with hostile input.
+#include "api/router.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "api/password.h"
+#include "api/test_fakes.h"
+
+namespace fleetd::api {
+namespace {
+
+using nlohmann::json;
+constexpr TimestampMs kNowMs = 1'800'000'000'000;
+constexpr char kSecret[] = "router-test-secret-0123456789";
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() : ctx_{.store = store_, .live = live_, .metrics = metrics_, .jwt_secret = kSecret} {
+    ctx_.now = [this] { return now_; };
+    ctx_.login_burst = 3;
+    ctx_.login_per_second = 1;
+    auto hash = HashPassword("s3cret", kTestScryptParams);
+    store_.AddUser(User{0, 1, "admin@a", *hash, Role::kAdmin});
+    store_.AddUser(User{0, 1, "viewer@a", *hash, Role::kViewer});
+    store_.AddUser(User{0, 2, "admin@b", *hash, Role::kAdmin});
+    store_.AddDevice(1, "dev-a1", "Truck A1");
+    store_.AddDevice(2, "dev-b1", "Truck B1");
+    for (int i = 0; i < 5; ++i) {
+      store_.positions.push_back(
+          Envelope{1, 1, testing::TestMessage("dev-a1", 1'700'000'000'000 + i * 60'000, 52.5, 13.4, 10.0 * i)});
+    }
+    store_.positions.push_back(Envelope{2, 2, testing::TestMessage("dev-b1", 1'700'000'000'000, 48.1, 11.5, 5)});
+    router_ = std::make_unique<Router>(ctx_);
+  }
+
+  std::string Token(int64_t tenant, Role role, int64_t ttl = 3600) {
+    JwtClaims c;
+    c.subject = "1";
+    c.tenant_id = tenant;
+    c.role = role;
+    c.issued_at = now_ / 1000;
+    c.expires_at = now_ / 1000 + ttl;
+    return *SignJwt(c, kSecret);
+  }
+
+  ApiResponse Call(const std::string& method, const std::string& target, const std::string& token = "",
+                   const std::string& body = "", const std::string& remote = "10.0.0.1") {
+    ApiRequest req;
+    req.method = method;
+    req.target = target;
+    if (!token.empty()) req.authorization = "Bearer " + token;
+    req.body = body;
+    req.remote_address = remote;
+    return router_->Handle(req);
+  }
+
+  static json Body(const ApiResponse& r) { return json::parse(r.body); }
+
+  static void ExpectError(const ApiResponse& r, int status) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.content_type, "application/json");
+    json j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.body;
+    EXPECT_TRUE(j["error"].is_string()) << r.body;
+  }
+
+  testing::FakeStore store_;
+  testing::FakeLive live_;
+  Metrics metrics_;
+  TimestampMs now_ = kNowMs;
+  ApiContext ctx_;
+  std::unique_ptr<Router> router_;
+};
+
+TEST_F(RouterTest, HealthAndMetrics) {
+  auto health = Call("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(Body(health), json({{"status", "ok"}}));
+  metrics_.GetCounter("fleetd_test_total").Add(2);
+  auto m = Call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4");
+  EXPECT_NE(m.body.find("fleetd_test_total 2"), std::string::npos);
+}
+
+TEST_F(RouterTest, UnknownRouteAndWrongMethod) {
+  ExpectError(Call("GET", "/nope"), 404);
+  ExpectError(Call("GET", "/api/v1/devices/"), 404);
+  ExpectError(Call("GET", "/api/v1/devices/a/b/positions"), 404);
+  ExpectError(Call("GET", "no-slash"), 400);
+  ExpectError(Call("GET", "/api/v1/devices?x=%zz"), 400);
+  auto r = Call("DELETE", "/api/v1/devices", Token(1, Role::kAdmin));
+  ExpectError(r, 405);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0], std::make_pair(std::string("Allow"), std::string("GET, POST")));
+  ExpectError(Call("GET", "/api/v1/auth/login"), 405);
+  ExpectError(Call("POST", "/healthz"), 405);
+  ExpectError(Call("GET", "/api/v1/stream"), 426);
+}
+
+TEST_F(RouterTest, LoginIssuesAWorkingToken) {
+  auto r = Call("POST", "/api/v1/auth/login", "", R"({"email":"admin@a","password":"s3cret"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = Body(r);
+  EXPECT_EQ(j["token_type"], "Bearer");
+  EXPECT_EQ(j["expires_in"], 12 * 3600);
+  auto claims = VerifyJwt(j["access_token"].get<std::string>(), kSecret, kNowMs / 1000);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->tenant_id, 1);
+  EXPECT_EQ(claims->role, Role::kAdmin);
+  EXPECT_EQ(Call("GET", "/api/v1/devices", j["access_token"]).status, 200);
+}
+
+TEST_F(RouterTest, LoginRejectsBadCredentialsAndInput) {
+  ExpectError(Call("POST", "/api/v1/auth/login", "", R"({"email":"admin@a","password":"wrong"})"), 401);
+  ExpectError(Call("POST", "/api/v1/auth/login", "", R"({"email":"ghost@a","password":"s3cret"})", "10.0.0.2"),
+              401);
+  for (const char* bad : {"", "{", "[]", "null", R"({"email":"admin@a"})", R"({"email":1,"password":"s3cret"})",
+                          R"({"email":"admin@a","password":null})", R"({"email":"","password":"x"})"}) {
+    now_ += 10'000;  // stay under the rate limit
+    ExpectError(Call("POST", "/api/v1/auth/login", "", bad), 400);
+  }
+}
+
+TEST_F(RouterTest, LoginIsRateLimitedPerRemote) {
+  const std::string body = R"({"email":"admin@a","password":"wrong"})";
+  for (int i = 0; i < 3; ++i) ExpectError(Call("POST", "/api/v1/auth/login", "", body, "10.9.9.9"), 401);
+  auto limited = Call("POST", "/api/v1/auth/login", "", body, "10.9.9.9");
+  ExpectError(limited, 429);
+  ExpectError(Call("POST", "/api/v1/auth/login", "", body, "10.9.9.8"), 401);  // another address
+  now_ += 1000;
+  ExpectError(Call("POST", "/api/v1/auth/login", "", body, "10.9.9.9"), 401);  // refilled one
+}
+
+TEST_F(RouterTest, ProtectedRoutesNeedAValidToken) {
+  std::string expired = Token(1, Role::kAdmin, -1);
+  std::string tampered = Token(1, Role::kAdmin);
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'a' ? 'b' : 'a';
+  for (const char* target : {"/api/v1/devices", "/api/v1/devices/pending", "/api/v1/devices/dev-a1/positions",
+                             "/api/v1/live"}) {
+    auto missing = Call("GET", target);
+    ExpectError(missing, 401);
+    EXPECT_EQ(Body(missing)["error"], "missing bearer token");
+    ExpectError(Call("GET", target, expired), 401);
+    ExpectError(Call("GET", target, tampered), 401);
+    ExpectError(Call("GET", target, "garbage"), 401);
+  }
+  ApiRequest basic{"GET", "/api/v1/devices", "Basic YWRtaW46YWRtaW4=", "", "", "10.0.0.1"};
+  ExpectError(router_->Handle(basic), 401);
+  ApiRequest lower{"GET", "/api/v1/devices", "bearer " + Token(1, Role::kViewer), "", "", "10.0.0.1"};
+  EXPECT_EQ(router_->Handle(lower).status, 200);
+}
+
+TEST_F(RouterTest, ListDevicesIsTenantScoped) {
+  auto r = Call("GET", "/api/v1/devices", Token(1, Role::kViewer));
+  ASSERT_EQ(r.status, 200);
+  json j = Body(r);
+  ASSERT_EQ(j["devices"].size(), 1u);
+  EXPECT_EQ(j["devices"][0]["uid"], "dev-a1");
+  EXPECT_EQ(j["devices"][0]["name"], "Truck A1");
+  EXPECT_EQ(j["devices"][0]["created_at"], "2023-11-14T22:13:20Z");
+}
+
+TEST_F(RouterTest, StoreFailuresDoNotLeakDetails) {
+  store_.fail_reads = true;
+  auto r = Call("GET", "/api/v1/devices", Token(1, Role::kViewer));
+  ExpectError(r, 500);
+  EXPECT_EQ(r.body.find("secret"), std::string::npos);
+}
+
+TEST_F(RouterTest, AddDevice) {
+  auto r = Call("POST", "/api/v1/devices", Token(1, Role::kAdmin), R"({"uid":"359339075123456","name":"Van 7"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Body(r)["uid"], "359339075123456");
+  EXPECT_EQ(Body(r)["name"], "Van 7");
+  auto unnamed = Call("POST", "/api/v1/devices", Token(1, Role::kAdmin), R"({"uid":"abc"})");
+  ASSERT_EQ(unnamed.status, 201);
+  EXPECT_EQ(Body(unnamed)["name"], "abc");
+  EXPECT_EQ(Body(Call("GET", "/api/v1/devices", Token(1, Role::kAdmin)))["devices"].size(), 3u);
+}
+
+TEST_F(RouterTest, AddDeviceRejections) {
+  std::string admin = Token(1, Role::kAdmin);
+  ExpectError(Call("POST", "/api/v1/devices", Token(1, Role::kViewer), R"({"uid":"new1"})"), 403);
+  ExpectError(Call("POST", "/api/v1/devices", admin, R"({"uid":"dev-a1"})"), 409);
+  ExpectError(Call("POST", "/api/v1/devices", admin, R"({"uid":"dev-b1"})"), 409);  // uids are global
+  for (const char* bad : {"", "{", "[1]", "{}", R"({"uid":7})", R"({"uid":""})", R"({"uid":null})",
+                          R"({"uid":"has space"})", R"({"uid":"a/b"})", R"({"uid":"x","name":5})",
+                          R"({"uid":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})"}) {
+    ExpectError(Call("POST", "/api/v1/devices", admin, bad), 400);
+  }
+  ExpectError(Call("POST", "/api/v1/devices", admin, R"({"uid":"x","name":")" + std::string(200, 'n') + "\"}"),
+              400);
+}
+
+TEST_F(RouterTest, PendingIsAdminOnly) {
+  store_.pending.push_back(PendingDevice{"0355", "gt06", "203.0.113.9:4411", 1'700'000'000'000,
+                                         1'700'000'060'000, 4});
+  ExpectError(Call("GET", "/api/v1/devices/pending", Token(1, Role::kViewer)), 403);
+  auto r = Call("GET", "/api/v1/devices/pending", Token(1, Role::kAdmin));
+  ASSERT_EQ(r.status, 200);
+  json d = Body(r)["devices"][0];
+  EXPECT_EQ(d["uid"], "0355");
+  EXPECT_EQ(d["protocol"], "gt06");
+  EXPECT_EQ(d["remote_address"], "203.0.113.9:4411");
+  EXPECT_EQ(d["first_seen"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(d["last_seen"], "2023-11-14T22:14:20Z");
+  EXPECT_EQ(d["attempts"], 4);
+
+  ctx_.pending_devices = [] { return Result<std::vector<PendingDevice>>(std::vector<PendingDevice>{}); };
+  EXPECT_EQ(Body(Call("GET", "/api/v1/devices/pending", Token(1, Role::kAdmin)))["devices"].size(), 0u);
+}
+
+TEST_F(RouterTest, PositionsPagesAndFilters) {
+  std::string t = Token(1, Role::kViewer);
+  auto all = Body(Call("GET", "/api/v1/devices/dev-a1/positions", t));
+  EXPECT_EQ(all["positions"].size(), 5u);
+  EXPECT_TRUE(all["next"].is_null());
+  EXPECT_EQ(all["positions"][0]["device_uid"], "dev-a1");
+  EXPECT_EQ(all["positions"][0]["speed_kmh"], 0.0);
+  EXPECT_EQ(all["positions"][0]["ts"], "2023-11-14T22:13:20Z");
+
+  auto page1 = Body(Call("GET", "/api/v1/devices/dev-a1/positions?limit=2", t));
+  ASSERT_EQ(page1["positions"].size(), 2u);
+  ASSERT_TRUE(page1["next"].is_string());
+  auto page2 = Body(Call("GET", "/api/v1/devices/dev-a1/positions?limit=2&cursor=" +
+                                    page1["next"].get<std::string>(), t));
+  ASSERT_EQ(page2["positions"].size(), 2u);
+  EXPECT_EQ(page2["positions"][0]["ts"], "2023-11-14T22:15:20Z");
+
+  auto window = Body(Call("GET",
+                          "/api/v1/devices/dev-a1/positions?from=2023-11-14T22:14:20Z&to=1700000180", t));
+  EXPECT_EQ(window["positions"].size(), 2u);
+  ASSERT_TRUE(store_.last_query);
+  EXPECT_EQ(store_.last_query->tenant_id, 1);
+  EXPECT_EQ(*store_.last_query->from, 1'700'000'060'000);
+  EXPECT_EQ(*store_.last_query->to, 1'700'000'180'000);
+  EXPECT_EQ(store_.last_query->limit, kDefaultPositionsLimit);
+
+  // Percent-encoded time with an offset.
+  auto encoded = Call("GET", "/api/v1/devices/dev-a1/positions?from=2023-11-14T23%3A14%3A20%2B01%3A00", t);
+  EXPECT_EQ(encoded.status, 200);
+  EXPECT_EQ(*store_.last_query->from, 1'700'000'060'000);
+}
+
+TEST_F(RouterTest, PositionsRejectsBadParameters) {
+  std::string t = Token(1, Role::kViewer);
+  for (const char* q : {"limit=10001", "limit=0", "limit=-5", "limit=abc", "limit=99999999999999999999",
+                        "limit=1.5", "from=yesterday", "to=2023-13-01T00:00:00Z", "from=2023-11-14T22:14:20Zjunk",
+                        "from=1700000180&to=1700000000", "cursor=abc", "cursor=12x"}) {
+    ExpectError(Call("GET", std::string("/api/v1/devices/dev-a1/positions?") + q, t), 400);
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/devices/dev-a1/positions?limit=10000", t).status, 200);
+}
+
+TEST_F(RouterTest, PositionsOfOtherTenantsOrUnknownDevicesAre404) {
+  ExpectError(Call("GET", "/api/v1/devices/dev-b1/positions", Token(1, Role::kAdmin)), 404);
+  ExpectError(Call("GET", "/api/v1/devices/nope/positions", Token(1, Role::kAdmin)), 404);
+  EXPECT_EQ(Call("GET", "/api/v1/devices/dev-b1/positions", Token(2, Role::kViewer)).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/devices/dev%2Da1/positions", Token(1, Role::kViewer)).status, 200);
+}
+
+TEST_F(RouterTest, LiveSnapshotIsTenantScoped) {
+  std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 1, 2, 3)},
+                                 Envelope{2, 2, testing::TestMessage("dev-b1", 1000, 4, 5, 6)}};
+  live_.Update(batch);
+  auto j = Body(Call("GET", "/api/v1/live", Token(1, Role::kViewer)));
+  ASSERT_EQ(j["positions"].size(), 1u);
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
+  EXPECT_EQ(j["positions"][0]["lat"], 1.0);
+}
+
+TEST_F(RouterTest, StreamAuthentication) {
+  std::string t = Token(1, Role::kViewer);
+  ApiRequest req{"GET", "/api/v1/stream?access_token=" + t, "", "", "", "1.2.3.4"};
+  auto ok = router_->AuthenticateStream(req);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->tenant_id, 1);
+  req.target = "/api/v1/stream";
+  EXPECT_FALSE(router_->AuthenticateStream(req).ok());
+  req.authorization = "Bearer " + t;
+  EXPECT_TRUE(router_->AuthenticateStream(req).ok());
+  req.authorization.clear();
+  req.target = "/api/v1/stream?access_token=bad";
+  EXPECT_FALSE(router_->AuthenticateStream(req).ok());
+}
+
+TEST_F(RouterTest, CorsWhenConfigured) {
+  ctx_.cors_allow_origin = "https://dash.example";
+  auto pre = Call("OPTIONS", "/api/v1/devices");
+  EXPECT_EQ(pre.status, 204);
+  auto r = Call("GET", "/healthz");
+  bool found = false;
+  for (const auto& [k, v] : r.headers) found |= k == "Access-Control-Allow-Origin" && v == "https://dash.example";
+  EXPECT_TRUE(found);
+}
+
+TEST_F(RouterTest, InvalidUtf8InStoredNamesDoesNotThrow) {
+  store_.AddDevice(1, "bin", std::string("\xff\xfe", 2));
+  auto r = Call("GET", "/api/v1/devices", Token(1, Role::kViewer));
+  EXPECT_EQ(r.status, 200);
+}
+
+}  // namespace
+}  // namespace fleetd::api

@@ -1,0 +1,48 @@
+#include "app/adapters.h"
+
+#include <filesystem>
+
+#include "live/memory/memory_live_state.h"
+#include "queue/memory/memory_queue.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace fleetd {
+namespace {
+
+bool StartsWith(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+Status Unknown(const char* tier, const std::string& url, const char* supported) {
+  return Status(StatusCode::kInvalidArgument,
+                std::string(tier) + " URL '" + url + "' is not supported by this build (supported: " +
+                    supported + ")");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+  if (StartsWith(url, "sqlite:")) {
+    std::string path = url.substr(7);
+    if (StartsWith(path, "//")) path = path.substr(2);  // sqlite:///abs/path
+    if (path.empty()) return Status(StatusCode::kInvalidArgument, "store URL 'sqlite:' needs a path");
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) return Status(StatusCode::kIoError, "cannot create " + parent.string() + ": " + ec.message());
+    auto store = SqliteStore::Open(path);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  return Unknown("store", url, "sqlite:<path>");
+}
+
+Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity) {
+  if (url == "memory:" || url == "memory") return std::unique_ptr<Queue>(std::make_unique<MemoryQueue>(capacity));
+  return Unknown("queue", url, "memory:");
+}
+
+Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url) {
+  if (url == "memory:" || url == "memory") return std::unique_ptr<LiveState>(std::make_unique<MemoryLiveState>());
+  return Unknown("live", url, "memory:");
+}
+
+}  // namespace fleetd

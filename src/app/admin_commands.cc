@@ -1,0 +1,123 @@
+#include "app/admin_commands.h"
+
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "api/jwt.h"
+#include "api/password.h"
+#include "app/secrets.h"
+#include "core/time_util.h"
+
+namespace fleetd {
+namespace {
+
+int Fail(std::ostream& err, const Status& s) {
+  err << "error: " << s.ToString() << "\n";
+  return 1;
+}
+
+Result<Role> ParseRole(const std::string& text) {
+  if (text == "admin") return Role::kAdmin;
+  if (text == "viewer") return Role::kViewer;
+  return Status(StatusCode::kInvalidArgument, "role must be admin or viewer, got '" + text + "'");
+}
+
+}  // namespace
+
+int TenantAdd(Store& store, const std::string& name, std::ostream& out, std::ostream& err) {
+  auto t = store.AddTenant(name);
+  if (!t.ok()) return Fail(err, t.status());
+  out << nlohmann::json{{"id", t->id}, {"name", t->name}}.dump() << "\n";
+  return 0;
+}
+
+int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::ostream& err) {
+  auto t = store.FindTenant(args.tenant);
+  if (!t.ok()) return Fail(err, t.status());
+  auto d = store.AddDevice(t->id, args.uid, args.name.empty() ? args.uid : args.name);
+  if (!d.ok()) return Fail(err, d.status());
+  out << nlohmann::json{{"id", d->id}, {"tenant", t->name}, {"uid", d->uid}, {"name", d->name}}.dump() << "\n";
+  return 0;
+}
+
+int DeviceList(Store& store, const std::string& tenant, std::ostream& out, std::ostream& err) {
+  auto t = store.FindTenant(tenant);
+  if (!t.ok()) return Fail(err, t.status());
+  auto devices = store.ListDevices(t->id);
+  if (!devices.ok()) return Fail(err, devices.status());
+  for (const auto& d : *devices) {
+    out << nlohmann::json{{"uid", d.uid}, {"name", d.name}, {"created_at", FormatIso8601(d.created_at)}}.dump()
+        << "\n";
+  }
+  return 0;
+}
+
+int DevicePending(Store& store, std::ostream& out, std::ostream& err) {
+  auto pending = store.ListPending();
+  if (!pending.ok()) return Fail(err, pending.status());
+  for (const auto& p : *pending) {
+    out << nlohmann::json{{"uid", p.uid},
+                          {"protocol", p.protocol},
+                          {"remote_address", p.remote_address},
+                          {"first_seen", FormatIso8601(p.first_seen)},
+                          {"last_seen", FormatIso8601(p.last_seen)},
+                          {"attempts", p.attempts}}
+               .dump()
+        << "\n";
+  }
+  return 0;
+}
+
+int UserAdd(Store& store, const UserAddArgs& args, std::ostream& out, std::ostream& err) {
+  auto t = store.FindTenant(args.tenant);
+  if (!t.ok()) return Fail(err, t.status());
+  auto role = ParseRole(args.role);
+  if (!role.ok()) return Fail(err, role.status());
+  if (args.password.size() < 8) {
+    return Fail(err, Status(StatusCode::kInvalidArgument, "password must be at least 8 characters"));
+  }
+  auto hash = api::HashPassword(args.password);
+  if (!hash.ok()) return Fail(err, hash.status());
+  User user;
+  user.tenant_id = t->id;
+  user.email = args.email;
+  user.password_hash = *hash;
+  user.role = *role;
+  auto added = store.AddUser(user);
+  if (!added.ok()) return Fail(err, added.status());
+  out << nlohmann::json{{"id", added->id}, {"tenant", t->name}, {"email", added->email}, {"role", args.role}}.dump()
+      << "\n";
+  return 0;
+}
+
+Result<std::string> MakeTenantToken(Store& store, const Config& config, const std::string& tenant,
+                                    const std::string& role, int64_t ttl_s) {
+  auto t = store.FindTenant(tenant);
+  if (!t.ok()) return t.status();
+  auto r = ParseRole(role);
+  if (!r.ok()) return r.status();
+  if (ttl_s == 0) ttl_s = config.token_ttl_s;
+  if (ttl_s < 1 || ttl_s > 10LL * 366 * 24 * 3600) {
+    return Status(StatusCode::kInvalidArgument, "ttl must be between 1 s and 10 years");
+  }
+  auto secret = LoadOrCreateJwtSecret(config);
+  if (!secret.ok()) return secret.status();
+  api::JwtClaims claims;
+  claims.subject = "token";
+  claims.tenant_id = t->id;
+  claims.tenant_name = t->name;
+  claims.role = *r;
+  claims.issued_at = NowMs() / 1000;
+  claims.expires_at = claims.issued_at + ttl_s;
+  return api::SignJwt(claims, *secret);
+}
+
+int TokenCreate(Store& store, const Config& config, const TokenArgs& args, std::ostream& out, std::ostream& err) {
+  auto token = MakeTenantToken(store, config, args.tenant, args.role, args.ttl_s);
+  if (!token.ok()) return Fail(err, token.status());
+  out << *token << "\n";
+  return 0;
+}
+
+}  // namespace fleetd

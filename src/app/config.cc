@@ -1,0 +1,237 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <set>
+
+#include <toml++/toml.h>
+
+namespace fleetd {
+namespace {
+
+Status Bad(const std::string& what) { return Status(StatusCode::kInvalidArgument, what); }
+
+Result<int64_t> ParseInt(const std::string& name, const std::string& text) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return Bad(name + ": '" + text + "' is not an integer");
+  }
+  return v;
+}
+
+std::vector<std::string> SplitComma(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string part = text.substr(start, comma - start);
+    if (!part.empty()) out.push_back(part);
+    start = comma + 1;
+  }
+  return out;
+}
+
+Status CheckRange(const char* name, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo || v > hi) {
+    return Bad(std::string(name) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               "], got " + std::to_string(v));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string HostPort::ToString() const {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<HostPort> ParseHostPort(const std::string& text) {
+  if (text.empty() || text.size() > 300) return Bad("address must look like host:port");
+  HostPort out;
+  std::string port_text;
+  if (text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Bad("bad IPv6 address '" + text + "', use [addr]:port");
+    }
+    out.host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return Bad("address '" + text + "' has no :port");
+    out.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (out.host.find(':') != std::string::npos) return Bad("IPv6 addresses need brackets: [addr]:port");
+  }
+  if (out.host.empty()) out.host = "0.0.0.0";
+  auto port = ParseInt("port", port_text);
+  if (!port.ok()) return port.status();
+  if (*port < 0 || *port > 65535) return Bad("port " + port_text + " out of range");
+  out.port = static_cast<uint16_t>(*port);
+  return out;
+}
+
+Result<ListenSpec> ParseListenSpec(const std::string& text) {
+  ListenSpec spec;
+  size_t eq = text.find('=');
+  spec.protocol = text.substr(0, eq);
+  if (spec.protocol.empty()) return Bad("listen spec '" + text + "' has no protocol name");
+  if (eq == std::string::npos) return spec;  // empty host: FinalizeConfig fills the default
+  auto hp = ParseHostPort(text.substr(eq + 1));
+  if (!hp.ok()) return Status(StatusCode::kInvalidArgument, "listen " + spec.protocol + ": " + hp.status().message());
+  spec.endpoint = *hp;
+  return spec;
+}
+
+Status LoadConfigFile(const std::string& path, Config& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Bad("config " + path + ": " + std::string(e.description()));
+  }
+  for (const auto& [key, node] : table) {
+    std::string k(key.str());
+    auto want_string = [&](std::string& out) -> Status {
+      auto v = node.value<std::string>();
+      if (!v) return Bad("config " + path + ": '" + k + "' must be a string");
+      out = *v;
+      return Status::Ok();
+    };
+    auto want_int = [&](int64_t& out) -> Status {
+      auto v = node.value<int64_t>();
+      if (!v || !node.is_integer()) return Bad("config " + path + ": '" + k + "' must be an integer");
+      out = *v;
+      return Status::Ok();
+    };
+    auto want_strings = [&](std::vector<std::string>& out) -> Status {
+      const toml::array* arr = node.as_array();
+      if (!arr) return Bad("config " + path + ": '" + k + "' must be an array of strings");
+      out.clear();
+      for (const auto& item : *arr) {
+        auto v = item.value<std::string>();
+        if (!v || !item.is_string()) return Bad("config " + path + ": '" + k + "' must be an array of strings");
+        out.push_back(*v);
+      }
+      return Status::Ok();
+    };
+    Status s;
+    if (k == "data_dir") s = want_string(config.data_dir);
+    else if (k == "store") s = want_string(config.store_url);
+    else if (k == "queue") s = want_string(config.queue_url);
+    else if (k == "live") s = want_string(config.live_url);
+    else if (k == "jwt_secret") s = want_string(config.jwt_secret);
+    else if (k == "token_ttl") s = want_int(config.token_ttl_s);
+    else if (k == "idle_timeout") s = want_int(config.idle_timeout_s);
+    else if (k == "threads") s = want_int(config.threads);
+    else if (k == "queue_capacity") s = want_int(config.queue_capacity);
+    else if (k == "batch_size") s = want_int(config.batch_size);
+    else if (k == "batch_wait_ms") s = want_int(config.batch_wait_ms);
+    else if (k == "lenient") s = want_strings(config.lenient_protocols);
+    else if (k == "api") {
+      std::string text;
+      s = want_string(text);
+      if (s.ok()) {
+        auto hp = ParseHostPort(text);
+        if (!hp.ok()) return Bad("config " + path + ": api: " + hp.status().message());
+        config.api = *hp;
+      }
+    } else if (k == "listen") {
+      std::vector<std::string> specs;
+      s = want_strings(specs);
+      if (s.ok()) {
+        config.listens.clear();
+        for (const auto& text : specs) {
+          auto spec = ParseListenSpec(text);
+          if (!spec.ok()) return Bad("config " + path + ": " + spec.status().message());
+          config.listens.push_back(*spec);
+        }
+      }
+    } else {
+      return Bad("config " + path + ": unknown key '" + k + "'");
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvironment(Config& config, const std::function<const char*(const char*)>& getenv_fn) {
+  auto str = [&](const char* name, std::string& out) {
+    if (const char* v = getenv_fn(name)) out = v;
+  };
+  auto num = [&](const char* name, int64_t& out) -> Status {
+    const char* v = getenv_fn(name);
+    if (!v) return Status::Ok();
+    auto n = ParseInt(name, v);
+    if (!n.ok()) return n.status();
+    out = *n;
+    return Status::Ok();
+  };
+  str("FLEETD_DATA_DIR", config.data_dir);
+  str("FLEETD_STORE", config.store_url);
+  str("FLEETD_QUEUE", config.queue_url);
+  str("FLEETD_LIVE", config.live_url);
+  str("FLEETD_JWT_SECRET", config.jwt_secret);
+  if (const char* v = getenv_fn("FLEETD_API")) {
+    auto hp = ParseHostPort(v);
+    if (!hp.ok()) return Bad("FLEETD_API: " + hp.status().message());
+    config.api = *hp;
+  }
+  if (const char* v = getenv_fn("FLEETD_LISTEN")) {
+    config.listens.clear();
+    for (const auto& text : SplitComma(v)) {
+      auto spec = ParseListenSpec(text);
+      if (!spec.ok()) return Bad("FLEETD_LISTEN: " + spec.status().message());
+      config.listens.push_back(*spec);
+    }
+  }
+  if (const char* v = getenv_fn("FLEETD_LENIENT")) config.lenient_protocols = SplitComma(v);
+  for (auto [name, field] : {std::pair{"FLEETD_TOKEN_TTL", &config.token_ttl_s},
+                             std::pair{"FLEETD_IDLE_TIMEOUT", &config.idle_timeout_s},
+                             std::pair{"FLEETD_THREADS", &config.threads},
+                             std::pair{"FLEETD_QUEUE_CAPACITY", &config.queue_capacity},
+                             std::pair{"FLEETD_BATCH_SIZE", &config.batch_size},
+                             std::pair{"FLEETD_BATCH_WAIT_MS", &config.batch_wait_ms}}) {
+    if (Status s = num(name, *field); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status FinalizeConfig(Config& config,
+                      const std::function<std::optional<uint16_t>(const std::string&)>& default_port,
+                      const std::vector<std::string>& all_protocols) {
+  if (config.data_dir.empty()) return Bad("data_dir must not be empty");
+  if (config.store_url.empty()) config.store_url = "sqlite:" + config.data_dir + "/fleetd.db";
+  if (config.listens.empty()) {
+    for (const auto& name : all_protocols) config.listens.push_back(ListenSpec{name, {}});
+  }
+  std::set<std::string> seen;
+  for (auto& spec : config.listens) {
+    auto port = default_port(spec.protocol);
+    if (!port) return Bad("unknown protocol '" + spec.protocol + "' in listen");
+    if (spec.endpoint.host.empty()) spec.endpoint = HostPort{"0.0.0.0", *port};
+    if (spec.endpoint.port != 0 && !seen.insert(spec.endpoint.ToString()).second) {
+      return Bad("two listeners on " + spec.endpoint.ToString());
+    }
+  }
+  for (const auto& name : config.lenient_protocols) {
+    if (!default_port(name)) return Bad("unknown protocol '" + name + "' in lenient");
+  }
+  Status s;
+  if (!(s = CheckRange("token_ttl", config.token_ttl_s, 60, 366LL * 24 * 3600)).ok() ||
+      !(s = CheckRange("idle_timeout", config.idle_timeout_s, 1, 24 * 3600)).ok() ||
+      !(s = CheckRange("threads", config.threads, 0, 256)).ok() ||
+      !(s = CheckRange("queue_capacity", config.queue_capacity, 1, 100000000)).ok() ||
+      !(s = CheckRange("batch_size", config.batch_size, 1, 100000)).ok() ||
+      !(s = CheckRange("batch_wait_ms", config.batch_wait_ms, 0, 60000)).ok()) {
+    return s;
+  }
+  if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
+    return Bad("jwt_secret must be at least 32 characters");
+  }
+  return Status::Ok();
+}
+
+}  // namespace fleetd

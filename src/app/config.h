@@ -1,0 +1,64 @@
+// Config: what `fleetd run` and the admin commands are told, and from where.
+//
+// Precedence, lowest to highest: built-in defaults, the TOML file
+// (--config / FLEETD_CONFIG), FLEETD_* environment variables, command-line
+// flags. Every value is validated once here so the rest of the program can
+// trust it; a bad value is a clear start-up error, never a surprise later.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleetd/status.h"
+
+namespace fleetd {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+struct ListenSpec {
+  std::string protocol;
+  HostPort endpoint;
+};
+
+struct Config {
+  std::string data_dir = "./data";
+  std::string store_url;  // empty until Finalize(): sqlite:<data_dir>/fleetd.db
+  std::string queue_url = "memory:";
+  std::string live_url = "memory:";
+  std::vector<ListenSpec> listens;  // empty until Finalize(): every protocol on its default port
+  HostPort api{"0.0.0.0", 8080};
+  std::string jwt_secret;  // empty: generated once into <data_dir>/jwt.secret
+  int64_t token_ttl_s = 12 * 3600;
+  int64_t idle_timeout_s = 600;
+  int64_t threads = 0;  // io threads; 0 = one per core
+  int64_t queue_capacity = 200000;
+  int64_t batch_size = 1000;
+  int64_t batch_wait_ms = 20;
+  std::vector<std::string> lenient_protocols;
+};
+
+// "0.0.0.0:5023", "[::1]:8080", ":8080" (all interfaces). Port 0 is allowed.
+Result<HostPort> ParseHostPort(const std::string& text);
+// "gt06=0.0.0.0:5023" or "gt06" (default host and port filled by Finalize()).
+Result<ListenSpec> ParseListenSpec(const std::string& text);
+
+// Merges a TOML file into `config`. Unknown keys and wrong types are errors.
+Status LoadConfigFile(const std::string& path, Config& config);
+// Merges FLEETD_* variables; `getenv` is injectable for tests.
+Status ApplyEnvironment(Config& config,
+                        const std::function<const char*(const char*)>& getenv_fn);
+
+// Fills derived defaults and checks ranges. `default_port` maps a protocol
+// name to its default port, or nullopt when the protocol is unknown.
+Status FinalizeConfig(Config& config,
+                      const std::function<std::optional<uint16_t>(const std::string&)>& default_port,
+                      const std::vector<std::string>& all_protocols);
+
+}  // namespace fleetd

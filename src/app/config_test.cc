@@ -1,0 +1,119 @@
+#include "app/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+namespace fleetd {
+namespace {
+
+std::optional<uint16_t> Ports(const std::string& name) {
+  if (name == "gt06") return 5023;
+  return std::nullopt;
+}
+
+Status Finalize(Config& c) { return FinalizeConfig(c, Ports, {"gt06"}); }
+
+std::string WriteFile(const std::string& text) {
+  static int n = 0;
+  auto path = std::filesystem::temp_directory_path() /
+              ("fleetd_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ConfigTest, DefaultsFollowTraccarPortsAndDataDir) {
+  Config c;
+  ASSERT_TRUE(Finalize(c).ok());
+  EXPECT_EQ(c.store_url, "sqlite:./data/fleetd.db");
+  ASSERT_EQ(c.listens.size(), 1u);
+  EXPECT_EQ(c.listens[0].protocol, "gt06");
+  EXPECT_EQ(c.listens[0].endpoint.port, 5023);
+  EXPECT_EQ(c.api.port, 8080);
+  EXPECT_EQ(c.queue_url, "memory:");
+}
+
+TEST(ConfigTest, ParsesAddresses) {
+  EXPECT_EQ(ParseHostPort("127.0.0.1:0")->port, 0);
+  EXPECT_EQ(ParseHostPort("[::1]:8080")->host, "::1");
+  EXPECT_EQ(ParseHostPort(":9000")->host, "0.0.0.0");
+  EXPECT_FALSE(ParseHostPort("localhost").ok());
+  EXPECT_FALSE(ParseHostPort("1.2.3.4:99999").ok());
+  EXPECT_FALSE(ParseHostPort("1.2.3.4:-1").ok());
+  EXPECT_FALSE(ParseHostPort("::1:80").ok());
+  EXPECT_FALSE(ParseHostPort("").ok());
+  auto spec = ParseListenSpec("gt06=127.0.0.1:15023");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->protocol, "gt06");
+  EXPECT_EQ(spec->endpoint.port, 15023);
+  EXPECT_FALSE(ParseListenSpec("=1.2.3.4:5").ok());
+  EXPECT_FALSE(ParseListenSpec("gt06=nowhere").ok());
+}
+
+TEST(ConfigTest, FileThenEnvironmentPrecedence) {
+  Config c;
+  std::string path = WriteFile(
+      "data_dir = \"/tmp/fleetd-x\"\n"
+      "api = \"127.0.0.1:9090\"\n"
+      "listen = [\"gt06=127.0.0.1:15023\"]\n"
+      "batch_size = 200\n");
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  std::map<std::string, std::string> env{{"FLEETD_BATCH_SIZE", "300"}, {"FLEETD_QUEUE", "memory:"}};
+  ASSERT_TRUE(ApplyEnvironment(c, [&](const char* n) -> const char* {
+                auto it = env.find(n);
+                return it == env.end() ? nullptr : it->second.c_str();
+              }).ok());
+  ASSERT_TRUE(Finalize(c).ok());
+  EXPECT_EQ(c.data_dir, "/tmp/fleetd-x");
+  EXPECT_EQ(c.store_url, "sqlite:/tmp/fleetd-x/fleetd.db");
+  EXPECT_EQ(c.api.port, 9090);
+  EXPECT_EQ(c.listens.at(0).endpoint.port, 15023);
+  EXPECT_EQ(c.batch_size, 300);  // environment beats the file
+}
+
+TEST(ConfigTest, RejectsHostileFiles) {
+  Config c;
+  EXPECT_FALSE(LoadConfigFile(WriteFile("data_dir = 5\n"), c).ok());
+  EXPECT_FALSE(LoadConfigFile(WriteFile("no_such_key = 1\n"), c).ok());
+  EXPECT_FALSE(LoadConfigFile(WriteFile("listen = \"gt06\"\n"), c).ok());
+  EXPECT_FALSE(LoadConfigFile(WriteFile("this is [not toml\n"), c).ok());
+  EXPECT_FALSE(LoadConfigFile(WriteFile("batch_size = 1.5\n"), c).ok());
+  EXPECT_FALSE(LoadConfigFile("/nonexistent/fleetd.toml", c).ok());
+}
+
+TEST(ConfigTest, RejectsBadValues) {
+  {
+    Config c;
+    c.listens.push_back(ListenSpec{"nosuch", {}});
+    Status s = Finalize(c);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("nosuch"), std::string::npos);
+  }
+  {
+    Config c;
+    c.batch_size = 0;
+    EXPECT_FALSE(Finalize(c).ok());
+  }
+  {
+    Config c;
+    c.jwt_secret = "short";
+    EXPECT_FALSE(Finalize(c).ok());
+  }
+  {
+    Config c;
+    c.lenient_protocols = {"nosuch"};
+    EXPECT_FALSE(Finalize(c).ok());
+  }
+  {
+    Config c;
+    EXPECT_FALSE(ApplyEnvironment(c, [](const char* n) -> const char* {
+                   return std::string(n) == "FLEETD_THREADS" ? "lots" : nullptr;
+                 }).ok());
+  }
+}
+
+}  // namespace
+}  // namespace fleetd

@@ -1,0 +1,65 @@
+// Server: `fleetd run` — every stage in one process, wired by configuration.
+//
+// Owns the adapters (store, queue, live state), the io pool, the device
+// listeners, the processor and the API. Tests start one on loopback port 0
+// and talk to it like a device and a client would.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "core/metrics.h"
+#include "fleetd/live_state.h"
+#include "fleetd/queue.h"
+#include "fleetd/store.h"
+#include "protocol/registry.h"
+
+namespace fleetd {
+
+class IoPool;
+class TcpListener;
+class DeviceDirectory;
+class Processor;
+namespace api {
+class ApiServer;
+}
+
+class Server {
+ public:
+  // Opens the adapters, warms the live state from the store, binds every
+  // listener and the API, and starts serving. `config` must be finalized.
+  static Result<std::unique_ptr<Server>> Start(const Config& config, const ProtocolRegistry& protocols);
+  ~Server();
+
+  // Stops accepting, drains what is in flight, closes everything. Idempotent.
+  void Stop();
+
+  uint16_t listener_port(const std::string& protocol) const;  // 0 if none
+  uint16_t api_port() const;
+  Store& store() { return *store_; }
+  LiveState& live() { return *live_; }
+  Queue& queue() { return *queue_; }
+  Metrics& metrics() { return metrics_; }
+  const std::string& jwt_secret() const { return jwt_secret_; }
+
+ private:
+  Server() = default;
+
+  Config config_;
+  std::string jwt_secret_;
+  Metrics metrics_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Queue> queue_;
+  std::unique_ptr<LiveState> live_;
+  std::unique_ptr<DeviceDirectory> devices_;
+  std::unique_ptr<IoPool> pool_;
+  std::vector<std::unique_ptr<TcpListener>> listeners_;
+  std::unique_ptr<Processor> processor_;
+  std::unique_ptr<api::ApiServer> api_;
+  bool stopped_ = false;
+};
+
+}  // namespace fleetd

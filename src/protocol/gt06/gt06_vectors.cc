@@ -1,0 +1,49 @@
+// Reads gt06.json (see gt06_vectors.h).
+#include "protocol/gt06/gt06_vectors.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+#include "core/hex.h"
+
+#ifndef FLEETD_VECTORS_DIR
+#error "FLEETD_VECTORS_DIR must point at the shared vectors folder"
+#endif
+
+namespace fleetd::gt06 {
+
+std::optional<VectorFile> LoadGt06Vectors() {
+  const std::string path = std::string(FLEETD_VECTORS_DIR) + "/gt06.json";
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "cannot open " << path << "\n";
+    return std::nullopt;
+  }
+  const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.contains("cases")) {
+    std::cerr << "malformed " << path << "\n";
+    return std::nullopt;
+  }
+  VectorFile file;
+  for (const auto& c : json["cases"]) {
+    auto bytes = ParseHex(c.value("packet", ""));
+    if (!bytes) return std::nullopt;
+    VectorCase vc{c.value("id", ""), c.value("test_method", ""), c.value("kind", ""), std::move(*bytes),
+                  c.value("expect", nlohmann::json::object()), c.value("meta", nlohmann::json::object()), ""};
+    if (c.contains("context") && c["context"].contains("setModelOverride")) {
+      vc.model = c["context"]["setModelOverride"].get<std::string>();
+    }
+    file.cases.push_back(std::move(vc));
+  }
+  std::sort(file.cases.begin(), file.cases.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& f : json.value("frames", nlohmann::json::array())) {
+    auto input = ParseHex(f.value("input", ""));
+    auto expected = ParseHex(f.value("expected_frame", ""));
+    if (!input || !expected) return std::nullopt;
+    file.frames.push_back(VectorFrame{f.value("id", ""), std::move(*input), std::move(*expected)});
+  }
+  return file;
+}
+
+}  // namespace fleetd::gt06

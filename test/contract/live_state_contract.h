@@ -1,0 +1,154 @@
+// LiveState contract suite: what every fleetd::LiveState must do, in memory or
+// on Redis — latest located message per device, older messages ignored,
+// tenant isolation, every envelope sent to every listener after the update.
+//
+// Header-only, value-parameterized; include in exactly one translation unit
+// and instantiate with INSTANTIATE_TEST_SUITE_P(..., LiveStateContractTest,
+// testing::Values(LiveStateContractParam{"Name", factory}),
+// LiveStateContractParamName). `make()` returns a new, empty live state.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fleetd/live_state.h"
+
+namespace fleetd::contract {
+
+struct LiveStateContractParam {
+  std::string name;
+  std::function<std::unique_ptr<LiveState>()> make;
+};
+inline void PrintTo(const LiveStateContractParam& p, std::ostream* os) { *os << p.name; }
+inline std::string LiveStateContractParamName(const testing::TestParamInfo<LiveStateContractParam>& info) {
+  return info.param.name;
+}
+
+inline Envelope LiveEnvelope(int64_t tenant, const std::string& uid, std::optional<TimestampMs> ts,
+                             std::optional<double> lat = 1.5, std::optional<double> lng = 2.5) {
+  Envelope e;
+  e.tenant_id = tenant;
+  e.device_id = 100 + tenant;
+  e.message.device_uid = uid;
+  e.message.protocol = "test";
+  e.message.ts = ts;
+  e.message.received_at = ts.value_or(0) + 10;
+  e.message.lat = lat;
+  e.message.lng = lng;
+  return e;
+}
+
+class LiveStateContractTest : public testing::TestWithParam<LiveStateContractParam> {
+ protected:
+  void SetUp() override { live_ = GetParam().make(); }
+  void Apply(std::vector<Envelope> batch) { live_->Update(batch); }
+  std::unique_ptr<LiveState> live_;
+};
+
+TEST_P(LiveStateContractTest, KeepsTheNewestLocatedMessage) {
+  Apply({LiveEnvelope(1, "A", 2000, 10, 20)});
+  Apply({LiveEnvelope(1, "A", 1000, 11, 21)});  // older: ignored
+  auto got = live_->Get(1, "A");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->ts, 2000);
+  EXPECT_EQ(got->lat, 10);
+
+  Apply({LiveEnvelope(1, "A", 3000, std::nullopt, std::nullopt)});  // no position: ignored
+  EXPECT_EQ(live_->Get(1, "A")->ts, 2000);
+  Apply({LiveEnvelope(1, "A", 3000, 12, 22), LiveEnvelope(1, "A", 2500, 13, 23)});  // within one batch too
+  got = live_->Get(1, "A");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->ts, 3000);
+  EXPECT_EQ(got->lat, 12);
+  EXPECT_FALSE(live_->Get(1, "B").has_value());
+}
+
+TEST_P(LiveStateContractTest, UnlocatedFirstMessageCreatesNoState) {
+  Apply(
+      {LiveEnvelope(1, "A", 1000, std::nullopt, std::nullopt), LiveEnvelope(1, "B", 1000, 5, std::nullopt)});
+  EXPECT_FALSE(live_->Get(1, "A").has_value());
+  EXPECT_FALSE(live_->Get(1, "B").has_value()) << "lat without lng is not a position";
+  EXPECT_TRUE(live_->Snapshot(1).empty());
+}
+
+TEST_P(LiveStateContractTest, TenantsAreIsolated) {
+  Apply({LiveEnvelope(1, "A", 1000), LiveEnvelope(1, "B", 1000), LiveEnvelope(2, "C", 1000)});
+  EXPECT_FALSE(live_->Get(2, "A").has_value());
+  EXPECT_FALSE(live_->Get(1, "C").has_value());
+  auto one = live_->Snapshot(1);
+  ASSERT_EQ(one.size(), 2u);
+  std::vector<std::string> uids = {one[0].device_uid, one[1].device_uid};
+  std::sort(uids.begin(), uids.end());
+  EXPECT_EQ(uids, (std::vector<std::string>{"A", "B"}));
+  auto two = live_->Snapshot(2);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(two[0].device_uid, "C");
+  EXPECT_TRUE(live_->Snapshot(3).empty());
+}
+
+TEST_P(LiveStateContractTest, ListenersSeeEveryEnvelopeAfterTheUpdate) {
+  std::vector<std::string> seen;
+  std::vector<std::optional<TimestampMs>> state_at_call;
+  uint64_t id = live_->Subscribe([&](const Envelope& e) {
+    seen.push_back(e.message.device_uid + "@" + std::to_string(e.message.ts.value_or(-1)));
+    auto now = live_->Get(e.tenant_id, e.message.device_uid);
+    state_at_call.push_back(now ? now->ts : std::nullopt);
+  });
+  int other_calls = 0;
+  uint64_t other = live_->Subscribe([&](const Envelope&) { ++other_calls; });
+  EXPECT_NE(id, other);
+
+  Apply({LiveEnvelope(1, "A", 2000), LiveEnvelope(1, "A", 1000),
+         LiveEnvelope(2, "B", std::nullopt, std::nullopt)});
+  EXPECT_EQ(seen, (std::vector<std::string>{"A@2000", "A@1000", "B@-1"}))
+      << "every envelope, older and unlocated included, in batch order";
+  // The state is already updated for the whole batch when listeners run.
+  EXPECT_EQ(state_at_call, (std::vector<std::optional<TimestampMs>>{2000, 2000, std::nullopt}));
+  EXPECT_EQ(other_calls, 3);
+
+  live_->Unsubscribe(id);
+  Apply({LiveEnvelope(1, "A", 3000)});
+  EXPECT_EQ(seen.size(), 3u) << "no calls after Unsubscribe";
+  EXPECT_EQ(other_calls, 4);
+  live_->Unsubscribe(id);  // twice: harmless
+  live_->Unsubscribe(987654);
+}
+
+TEST_P(LiveStateContractTest, ConcurrentUpdatesKeepTheMaximum) {
+  std::atomic<int> calls{0};
+  live_->Subscribe([&](const Envelope&) { ++calls; });
+  auto updater = [&](int parity) {
+    for (int i = parity; i < 2000; i += 2) {
+      std::vector<Envelope> batch = {LiveEnvelope(1, "dev" + std::to_string(i % 4), i)};
+      live_->Update(batch);
+    }
+  };
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      for (const auto& m : live_->Snapshot(1)) ASSERT_TRUE(m.has_position());
+    }
+  });
+  std::thread t0(updater, 0), t1(updater, 1);
+  t0.join();
+  t1.join();
+  stop = true;
+  reader.join();
+  EXPECT_EQ(calls, 2000);
+  for (int d = 0; d < 4; ++d) {
+    auto got = live_->Get(1, "dev" + std::to_string(d));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->ts, 1996 + d) << "the newest message must win whatever the interleaving";
+  }
+}
+
+}  // namespace fleetd::contract
