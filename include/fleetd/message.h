@@ -5,12 +5,15 @@
 // device did not report is an empty optional: unknown is absent, never 0.
 #pragma once
 
+#include <algorithm>
+#include <cassert>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace fleetd {
 
@@ -42,7 +45,93 @@ std::optional<Alarm> ParseAlarm(std::string_view name);
 
 // Protocol extras. Keys are declared in attribute_keys.h, never made up inline.
 using AttributeValue = std::variant<bool, int64_t, double, std::string>;
-using Attributes = std::map<std::string, AttributeValue, std::less<>>;
+
+// A small sorted map of attributes. A message has a handful of them, set by
+// one decoder mostly in key order, so a sorted vector beats a node-based map:
+// one allocation per message instead of one per key, and short keys stay in
+// the string's inline buffer. The interface is the subset of std::map that
+// fleetd uses.
+class Attributes {
+ public:
+  using value_type = std::pair<std::string, AttributeValue>;
+  using iterator = std::vector<value_type>::iterator;
+  using const_iterator = std::vector<value_type>::const_iterator;
+
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.end(); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  void clear() { items_.clear(); }
+  void reserve(size_t n) { items_.reserve(n); }
+
+  iterator find(std::string_view key) {
+    auto it = LowerBound(key);
+    return it != items_.end() && it->first == key ? it : items_.end();
+  }
+  const_iterator find(std::string_view key) const {
+    auto it = const_cast<Attributes*>(this)->LowerBound(key);
+    return it != items_.end() && it->first == key ? const_iterator(it) : items_.end();
+  }
+  bool contains(std::string_view key) const { return find(key) != end(); }
+  size_t count(std::string_view key) const { return contains(key) ? 1 : 0; }
+
+  // Precondition: the key is present (checked by assert, like std::map::at's throw).
+  const AttributeValue& at(std::string_view key) const {
+    auto it = find(key);
+    assert(it != end());
+    return it->second;
+  }
+
+  AttributeValue& operator[](std::string_view key) {
+    auto it = LowerBound(key);
+    if (it == items_.end() || it->first != key) {
+      if (items_.capacity() == 0) {
+        items_.reserve(kTypicalCount);
+        it = items_.end();
+      }
+      it = items_.emplace(it, std::string(key), AttributeValue{});
+    }
+    return it->second;
+  }
+
+  std::pair<iterator, bool> insert_or_assign(std::string key, AttributeValue value) {
+    if (items_.capacity() == 0) items_.reserve(kTypicalCount);
+    auto it = LowerBound(key);
+    if (it != items_.end() && it->first == key) {
+      it->second = std::move(value);
+      return {it, false};
+    }
+    return {items_.emplace(it, std::move(key), std::move(value)), true};
+  }
+  // The hint is ignored; appending in key order is the fast path anyway.
+  iterator insert_or_assign(const_iterator, std::string key, AttributeValue value) {
+    return insert_or_assign(std::move(key), std::move(value)).first;
+  }
+
+  iterator erase(const_iterator it) { return items_.erase(it); }
+  size_t erase(std::string_view key) {
+    auto it = find(key);
+    if (it == items_.end()) return 0;
+    items_.erase(it);
+    return 1;
+  }
+
+  bool operator==(const Attributes&) const = default;
+
+ private:
+  static constexpr size_t kTypicalCount = 8;  // one allocation for most messages
+
+  iterator LowerBound(std::string_view key) {
+    // Decoders append in key order: check the end first.
+    if (items_.empty() || std::string_view(items_.back().first) < key) return items_.end();
+    return std::lower_bound(items_.begin(), items_.end(), key,
+                            [](const value_type& item, std::string_view k) { return item.first < k; });
+  }
+
+  std::vector<value_type> items_;
+};
 
 // Milliseconds since the Unix epoch, UTC.
 using TimestampMs = int64_t;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/hex.h"
 
 namespace fleetd {
@@ -14,6 +16,28 @@ std::span<const uint8_t> Bytes(std::string_view s) {
 TEST(CrcTest, StandardCheckValues) {
   EXPECT_EQ(Crc16X25(Bytes("123456789")), 0x906E);
   EXPECT_EQ(Crc16Ibm(Bytes("123456789")), 0xBB3D);
+}
+
+// The sliced loop must agree with the bit-by-bit definition at every length
+// and alignment (lengths 0..40 cover both the 8-byte and the tail loops).
+uint16_t BitwiseX25(std::span<const uint8_t> data) {
+  uint16_t crc = 0xFFFF;
+  for (uint8_t b : data) {
+    crc ^= b;
+    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0x8408 : crc >> 1;
+  }
+  return crc ^ 0xFFFF;
+}
+
+TEST(CrcTest, SlicedMatchesBitwiseAtEveryLength) {
+  std::vector<uint8_t> data(41);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 97 + 13);
+  for (size_t start = 0; start < 3; ++start) {
+    for (size_t len = 0; start + len <= data.size(); ++len) {
+      std::span<const uint8_t> s(data.data() + start, len);
+      EXPECT_EQ(Crc16X25(s), BitwiseX25(s)) << "start " << start << " len " << len;
+    }
+  }
 }
 
 TEST(CrcTest, Gt06LoginPacketCrc) {
