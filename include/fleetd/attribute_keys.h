@@ -14,6 +14,7 @@ inline constexpr std::string_view kBatteryLevelStep = "battery_level_step";  // 
 inline constexpr std::string_view kCharging = "charging";             // bool
 inline constexpr std::string_view kArmed = "armed";                   // bool (GT06 "defence")
 inline constexpr std::string_view kMotion = "motion";                 // bool
+// Message::cell is written as these four keys in JSON (and read back from them).
 inline constexpr std::string_view kMcc = "mcc";                       // int, cell tower
 inline constexpr std::string_view kMnc = "mnc";                       // int
 inline constexpr std::string_view kLac = "lac";                       // int

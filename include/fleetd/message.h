@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -96,6 +97,18 @@ class Attributes {
     return it->second;
   }
 
+  // Sets key to value; the decoders' hot path (no temporary key string).
+  void Set(std::string_view key, AttributeValue value) {
+    if (items_.capacity() == 0) items_.reserve(kTypicalCount);
+    auto it = LowerBound(key);
+    if (it != items_.end() && it->first == key) {
+      it->second = std::move(value);
+      return;
+    }
+    items_.emplace(it, std::piecewise_construct, std::forward_as_tuple(key),
+                   std::forward_as_tuple(std::move(value)));
+  }
+
   std::pair<iterator, bool> insert_or_assign(std::string key, AttributeValue value) {
     if (items_.capacity() == 0) items_.reserve(kTypicalCount);
     auto it = LowerBound(key);
@@ -123,14 +136,33 @@ class Attributes {
  private:
   static constexpr size_t kTypicalCount = 8;  // one allocation for most messages
 
+  // Lexicographic order, with the first byte compared inline: keys mostly
+  // differ there, which spares a memcmp call per comparison.
+  static bool Less(std::string_view a, std::string_view b) {
+    if (!a.empty() && !b.empty() && a[0] != b[0]) return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+    return a < b;
+  }
+
   iterator LowerBound(std::string_view key) {
     // Decoders append in key order: check the end first.
-    if (items_.empty() || std::string_view(items_.back().first) < key) return items_.end();
+    if (items_.empty() || Less(items_.back().first, key)) return items_.end();
     return std::lower_bound(items_.begin(), items_.end(), key,
-                            [](const value_type& item, std::string_view k) { return item.first < k; });
+                            [](const value_type& item, std::string_view k) { return Less(item.first, k); });
   }
 
   std::vector<value_type> items_;
+};
+
+// The serving cell tower (LBS). Typed rather than four attributes because
+// most tracker protocols report it, it feeds cell-based location, and it is
+// on the hot path of every GT06 position. In JSON it appears as the
+// attributes mcc, mnc, lac and cell_id (docs/schema.md).
+struct CellTower {
+  int64_t mcc = 0;
+  int64_t mnc = 0;
+  int64_t lac = 0;
+  int64_t cell_id = 0;
+  bool operator==(const CellTower&) const = default;
 };
 
 // Milliseconds since the Unix epoch, UTC.
@@ -158,6 +190,7 @@ struct Message {
   std::optional<double> engine_temp_c;
   std::optional<double> rpm;
   std::optional<Alarm> alarm;
+  std::optional<CellTower> cell;
   Attributes attributes;
 
   bool has_position() const { return lat.has_value() && lng.has_value(); }

@@ -88,6 +88,7 @@ class Store {
   // --- tenants, devices, users (administration) ---
   virtual Result<Tenant> AddTenant(const std::string& name) = 0;
   virtual Result<Tenant> FindTenant(const std::string& name) = 0;
+  virtual Result<Tenant> FindTenantById(int64_t id) = 0;
   virtual Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) = 0;
   // Across tenants: a device uid is globally unique (it is what the hardware sends).
   virtual Result<Device> FindDeviceByUid(const std::string& uid) = 0;

@@ -208,6 +208,7 @@ ApiResponse Router::Login(const ApiRequest& request) {
   JwtClaims claims;
   claims.subject = std::to_string(user->id);
   claims.tenant_id = user->tenant_id;
+  if (auto tenant = ctx_.store.FindTenantById(user->tenant_id); tenant.ok()) claims.tenant_name = tenant->name;
   claims.role = user->role;
   claims.issued_at = Now() / 1000;
   claims.expires_at = claims.issued_at + ctx_.token_ttl.count();

@@ -45,6 +45,7 @@ class FakeStore : public Store {
 
   Result<Tenant> AddTenant(const std::string& name) override { return Tenant{++next_id_, name}; }
   Result<Tenant> FindTenant(const std::string&) override { return Status(StatusCode::kNotFound, "no tenant"); }
+  Result<Tenant> FindTenantById(int64_t) override { return Status(StatusCode::kNotFound, "no tenant"); }
 
   Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) override {
     std::lock_guard lock(mu_);

@@ -75,8 +75,14 @@ Json MessageToJson(const Message& m) {
   PutDouble(j, "engine_temp_c", m.engine_temp_c);
   PutDouble(j, "rpm", m.rpm);
   if (m.alarm) j["alarm"] = std::string(AlarmName(*m.alarm));
-  if (!m.attributes.empty()) {
+  if (!m.attributes.empty() || m.cell) {
     Json attrs = Json::object();
+    if (m.cell) {
+      attrs["cell_id"] = m.cell->cell_id;
+      attrs["lac"] = m.cell->lac;
+      attrs["mcc"] = m.cell->mcc;
+      attrs["mnc"] = m.cell->mnc;
+    }
     for (const auto& [key, value] : m.attributes) {
       std::visit(
           [&](const auto& v) {
@@ -153,6 +159,17 @@ Result<Message> MessageFromJson(const Json& j) {
         return Status(StatusCode::kInvalidArgument, "attribute '" + key + "' must be a scalar");
       }
     }
+  }
+  // The cell tower travels as four attributes; it is a typed field inside.
+  auto cell_part = [&](std::string_view key) -> std::optional<int64_t> {
+    auto it = m.attributes.find(key);
+    if (it == m.attributes.end() || !std::holds_alternative<int64_t>(it->second)) return std::nullopt;
+    return std::get<int64_t>(it->second);
+  };
+  auto mcc = cell_part("mcc"), mnc = cell_part("mnc"), lac = cell_part("lac"), cid = cell_part("cell_id");
+  if (mcc && mnc && lac && cid) {
+    m.cell = CellTower{*mcc, *mnc, *lac, *cid};
+    for (auto key : {"mcc", "mnc", "lac", "cell_id"}) m.attributes.erase(key);
   }
   return m;
 }

@@ -22,6 +22,7 @@ Message Sample() {
   m.alarm = Alarm::kSos;
   m.attributes["gsm_signal"] = int64_t{4};
   m.attributes["charging"] = false;
+  m.cell = CellTower{470, 1, 1234, 56789};
   return m;
 }
 
@@ -34,6 +35,8 @@ TEST(MessageJsonTest, UnknownIsAbsentNotZero) {
   EXPECT_FALSE(j.contains("altitude_m"));
   EXPECT_FALSE(j.contains("fuel_pct"));
   EXPECT_EQ(j["attributes"]["gsm_signal"], 4);
+  EXPECT_EQ(j["attributes"]["mcc"], 470);
+  EXPECT_EQ(j["attributes"]["cell_id"], 56789);
 }
 
 TEST(MessageJsonTest, RoundTrip) {

@@ -110,6 +110,10 @@ TEST_P(StoreContractTest, TenantsAddFindAndTypedErrors) {
   EXPECT_EQ(store_->AddTenant("acme").status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->AddTenant("").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->FindTenant("nobody").status().code(), StatusCode::kNotFound);
+  auto by_id = store_->FindTenantById(a.id);
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(by_id->name, "acme");
+  EXPECT_EQ(store_->FindTenantById(a.id + 1000).status().code(), StatusCode::kNotFound);
   Tenant b = MustAddTenant("Acme");  // names are case-sensitive
   EXPECT_NE(b.id, a.id);
 }

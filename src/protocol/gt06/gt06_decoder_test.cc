@@ -45,6 +45,12 @@ bool IsKnownGap(const std::string& id) {
 // ---- upstream attribute -> fleetd field mapping (documented in docs/protocols/gt06.md) ----
 
 std::optional<json> FromAttr(const Message& m, std::string_view key, double scale = 1) {
+  if (m.cell) {  // the typed cell tower stands for these four attributes
+    if (key == attr::kMcc) return json(m.cell->mcc);
+    if (key == attr::kMnc) return json(m.cell->mnc);
+    if (key == attr::kLac) return json(m.cell->lac);
+    if (key == attr::kCellId) return json(m.cell->cell_id);
+  }
   auto it = m.attributes.find(key);
   if (it == m.attributes.end()) return std::nullopt;
   return std::visit(
@@ -374,7 +380,8 @@ TEST(Gt06Decoder, CountFramedWifiIsLenientOnlyAndEchoesItsTime) {
   EXPECT_EQ(ToHex(out.reply), "78780069" "171023110850" "0d0a");
   const Message& m = out.messages[0];
   EXPECT_FALSE(m.has_position());
-  EXPECT_EQ(std::get<int64_t>(m.attributes.at(std::string(attr::kMcc))), 204);
+  ASSERT_TRUE(m.cell.has_value());
+  EXPECT_EQ(m.cell->mcc, 204);
   EXPECT_EQ(std::get<std::string>(m.attributes.at(std::string(attr::kCellTowers))),
             "204-8-3150-12197/-100;204-8-3150-12198/-110");
 }

@@ -61,9 +61,8 @@ Model ClassifyModel(std::string_view model) {
 }
 
 void SetAttr(Message& msg, std::string_view key, AttributeValue value) {
-  // Handlers mostly set keys in ascending order; the end() hint then saves
-  // the tree walk (and its string compares) on the hot path.
-  msg.attributes.insert_or_assign(msg.attributes.end(), std::string(key), std::move(value));
+  // Handlers mostly set keys in ascending order, the cheap case for Attributes.
+  msg.attributes.Set(key, std::move(value));
 }
 
 Status ReadDate(ByteReader& r, TimestampMs& out) {
@@ -118,10 +117,7 @@ Status ReadGps(ByteReader& r, Message& msg, GpsLayout layout) {
 
 void SetCell(Message& msg, uint32_t mcc, uint32_t mnc, uint64_t lac, uint64_t cid) {
   if (mcc == 0 && lac == 0 && cid == 0) return;
-  SetAttr(msg, attr::kCellId, static_cast<int64_t>(cid));  // in key order (see SetAttr)
-  SetAttr(msg, attr::kLac, static_cast<int64_t>(lac));
-  SetAttr(msg, attr::kMcc, int64_t{mcc});
-  SetAttr(msg, attr::kMnc, int64_t{mnc});
+  msg.cell = CellTower{int64_t{mcc}, int64_t{mnc}, static_cast<int64_t>(lac), static_cast<int64_t>(cid)};
 }
 
 void DecodeCellBlock(std::span<const uint8_t> block, Message& msg) {

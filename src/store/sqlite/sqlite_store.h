@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
   // case-insensitively (ASCII). AddDevice also removes the uid from pending.
   Result<Tenant> AddTenant(const std::string& name) override;
   Result<Tenant> FindTenant(const std::string& name) override;
+  Result<Tenant> FindTenantById(int64_t id) override;
   Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) override;
   Result<Device> FindDeviceByUid(const std::string& uid) override;
   Result<std::vector<Device>> ListDevices(int64_t tenant_id) override;

@@ -65,6 +65,19 @@ Result<Tenant> SqliteStore::FindTenant(const std::string& name) {
   return sqlite::Error(db_, "find tenant");
 }
 
+Result<Tenant> SqliteStore::FindTenantById(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto stmt = Prepare("SELECT id, name FROM tenants WHERE id = ?1");
+  if (!stmt.ok()) return stmt.status();
+  Statement& s = **stmt;
+  ResetOnExit reset(s);
+  s.Bind(1, id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return Tenant{s.Int64(0), s.Text(1)};
+  if (rc == SQLITE_DONE) return Status(StatusCode::kNotFound, "tenant " + std::to_string(id) + " not found");
+  return sqlite::Error(db_, "find tenant");
+}
+
 Result<Device> SqliteStore::AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) {
   if (uid.empty()) return Invalid("device uid");
   if (name.empty()) return Invalid("device name");
