@@ -85,12 +85,16 @@ struct Shared {
 };
 
 // Reads replies so the server's writer never stalls; counts heartbeat acks.
-awaitable<void> DrainReplies(std::shared_ptr<tcp::socket> socket, Shared& shared) {
+// Sets *closed when the server closes its side.
+awaitable<void> DrainReplies(std::shared_ptr<tcp::socket> socket, Shared& shared, std::shared_ptr<bool> closed) {
   std::vector<uint8_t> buf(4096);
   for (;;) {
     boost::system::error_code ec;
     size_t n = co_await socket->async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
+    if (ec) {
+      *closed = true;
+      co_return;
+    }
     for (size_t i = 0; i + 3 < n; ++i) {
       if (buf[i] == 0x78 && buf[i + 1] == 0x78 && (buf[i + 3] == 0x13 || buf[i + 3] == 0x23)) {
         shared.stats.heartbeats_acked++;
@@ -136,7 +140,8 @@ awaitable<void> Device(int index, Shared& shared) {
     co_return;
   }
   shared.stats.logins_acked++;
-  asio::co_spawn(executor, DrainReplies(socket_ptr, shared), asio::detached);
+  auto server_closed = std::make_shared<bool>(false);
+  asio::co_spawn(executor, DrainReplies(socket_ptr, shared, server_closed), asio::detached);
 
   const bool load_mode = o.interval_ms == 0;
   int64_t fix_time = o.start_time_ms != 0 ? o.start_time_ms : NowMs();
@@ -179,12 +184,14 @@ awaitable<void> Device(int index, Shared& shared) {
       co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
     }
   }
-  // Give the server a moment to read the tail before closing.
-  tick.expires_after(std::chrono::milliseconds(200));
-  co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+  // Half-close and wait for the server to close its side: it does so only
+  // after reading everything we sent. Closing first would reset the
+  // connection and discard what the server had not read yet.
   socket.shutdown(tcp::socket::shutdown_send, ec);
-  tick.expires_after(std::chrono::milliseconds(300));
-  co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+  for (int waited = 0; !*server_closed && waited < 60000; waited += 20) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
   socket.close(ec);
 }
 

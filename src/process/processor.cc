@@ -1,5 +1,7 @@
 #include "process/processor.h"
 
+#include <span>
+
 namespace fleetd {
 
 Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options)
@@ -30,14 +32,37 @@ void Processor::Stop() {
 }
 
 void Processor::Run() {
+  std::vector<std::unique_ptr<Delivery>> deliveries;
+  std::vector<Envelope> combined;
   while (!stop_) {
-    auto delivery = queue_.Fetch(options_.batch_size, options_.max_wait);
-    if (!delivery) continue;
-    const auto& batch = delivery->envelopes();
+    // Gather up to batch_size messages, waiting at most max_wait after the
+    // first: one transaction (one fsync) per batch is what makes the store
+    // keep up, whatever size of deliveries the queue hands out.
+    deliveries.clear();
+    auto first = queue_.Fetch(options_.batch_size, options_.max_wait);
+    if (!first) continue;
+    size_t count = first->envelopes().size();
+    deliveries.push_back(std::move(first));
+    const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
+    while (count < options_.batch_size && !stop_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      auto more = queue_.Fetch(options_.batch_size - count, left);
+      if (!more) break;
+      count += more->envelopes().size();
+      deliveries.push_back(std::move(more));
+    }
+    std::span<const Envelope> batch = deliveries.front()->envelopes();
+    if (deliveries.size() > 1) {
+      combined.clear();
+      combined.reserve(count);
+      for (const auto& d : deliveries) combined.insert(combined.end(), d->envelopes().begin(), d->envelopes().end());
+      batch = combined;
+    }
     auto written = store_.WriteBatch(batch);
     if (!written.ok()) {
       write_errors_.Add();
-      delivery->Nack();
+      for (auto& d : deliveries) d->Nack();
       std::this_thread::sleep_for(options_.retry_pause);
       continue;
     }
@@ -45,7 +70,7 @@ void Processor::Run() {
     stored_.Add(written->positions_written);
     duplicates_.Add(written->duplicates);
     live_.Update(batch);
-    delivery->Ack();
+    for (auto& d : deliveries) d->Ack();
   }
 }
 
