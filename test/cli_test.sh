@@ -99,5 +99,16 @@ rc=$?
 server_pid=""
 check "server stops cleanly on SIGTERM" [ "$rc" -eq 0 ]
 
+# --- the README's first command ends in `fleetd demo` ---
+demo_api=$(free_port)
+demo_gt06=$(free_port)
+"$fleetd" demo --data-dir "$work/demo" --devices 3 --interval-ms 200 --duration 3 \
+  --api "127.0.0.1:$demo_api" --listen "gt06=127.0.0.1:$demo_gt06" > "$work/demo.out" 2>&1
+check "demo exits 0" [ $? -eq 0 ]
+check "demo prints a login" grep -q "admin@demo.fleetd / fleetd-demo" "$work/demo.out"
+check "demo prints a token" grep -Eq "Token: +ey" "$work/demo.out"
+stored=$(sed -n 's/.* positions sent, \([0-9]*\) stored/\1/p' "$work/demo.out")
+check "demo stored simulated positions (got ${stored:-none})" [ "${stored:-0}" -ge 20 ]
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
