@@ -31,9 +31,11 @@ class Decoder {
  public:
   virtual ~Decoder() = default;
 
-  // Decodes one frame (as cut by this protocol's framer). On error nothing is
-  // appended to `out` and the Status code is the rejection reason that gets
-  // counted. `received_at` stamps the messages. Thread: an instance may be
+  // Decodes one frame (as cut by this protocol's framer). On error no message
+  // is appended and the Status code is the rejection reason that gets
+  // counted; `out.reply` may then hold an error answer the device expects at
+  // once (an HTTP 400 for HTTP protocols), which the listener sends without
+  // waiting for durability. Otherwise nothing is appended on error. `received_at` stamps the messages. Thread: an instance may be
   // shared by connections; it must keep no state of its own.
   virtual Status Decode(std::span<const uint8_t> frame, DecodeSession& session,
                         TimestampMs received_at, DecodeOutput& out) const = 0;

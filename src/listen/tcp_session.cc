@@ -125,6 +125,8 @@ bool TcpSession::HandleFrame(std::span<const uint8_t> frame) {
   decoded_.reply.clear();
   Status s = decoder_->Decode(frame, decode_session_, NowMs(), decoded_);
   if (!s.ok()) {
+    // An error answer (HTTP 400) goes out in turn, without waiting for durability.
+    batch_reply_.insert(batch_reply_.end(), decoded_.reply.begin(), decoded_.reply.end());
     Reject(s);
     return true;
   }

@@ -21,12 +21,16 @@ enum class Transport { kTcp, kUdp, kHttp };
 
 struct ProtocolInfo {
   std::string name;           // "gt06": the key in --listen and --protocol
-  Transport transport = Transport::kTcp;
+  Transport transport = Transport::kTcp;  // kHttp: HTTP/1.1 requests over the TCP listener
   uint16_t default_port = 0;  // Traccar's assignment for the same protocol
   // `lenient`: cut frames whose length or terminator is off (models known to
   // send them); the decoder then decides per its own lenient setting.
   std::function<std::unique_ptr<Framer>(bool lenient)> make_framer;
   std::function<std::unique_ptr<Decoder>()> make_decoder;
+  // Set when the protocol also speaks UDP on the same port number: one
+  // datagram is one frame (no framer), decoded by this decoder, and the reply
+  // goes back to the sender. Empty: TCP only.
+  std::function<std::unique_ptr<Decoder>()> make_datagram_decoder;
 };
 
 class ProtocolRegistry {
