@@ -64,6 +64,11 @@ for i in 1 2 3; do
   "$fleetd" device add --tenant acme --uid "86000000000000$i" --name "truck $i" --data-dir "$data" > /dev/null
 done
 check "device add for unknown tenant fails" bash -c "! '$fleetd' device add --tenant nobody --uid 1 --data-dir '$data' 2>/dev/null"
+"$fleetd" device add --tenant acme --uid 860000000000009 --data-dir "$data" > /dev/null
+"$fleetd" device set --uid 860000000000009 --model NT20 --lenient true --data-dir "$data" > "$work/set.out"
+check "device set changes the model" grep -q '"model":"NT20"' "$work/set.out"
+check "device set of an unknown uid fails" bash -c "! '$fleetd' device set --uid 1 --model x --data-dir '$data' 2>/dev/null"
+check "device set with nothing to set fails" bash -c "! '$fleetd' device set --uid 860000000000009 --data-dir '$data' 2>/dev/null"
 "$fleetd" user add --tenant acme --email ops@acme.test --password 'long enough pw' --data-dir "$data" > /dev/null
 check "user add" [ $? -eq 0 ]
 token=$("$fleetd" token --tenant acme --ttl 600 --data-dir "$data")

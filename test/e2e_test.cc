@@ -168,6 +168,11 @@ TEST_F(E2eTest, DeviceDataReachesRestAndWebSocketScopedByTenant) {
                                             {{"protocol", "gt06"}, {"reason", "bad_checksum"}}),
             1);
 
+  // ... and against the device, so an operator sees which one needs a setting.
+  EXPECT_EQ(server_->metrics().CounterValue("fleetd_device_frames_rejected_total",
+                                            {{"device", kImei}, {"protocol", "gt06"}, {"reason", "bad_checksum"}}),
+            1);
+
   // Live REST view: the latest fix of the device.
   auto live = Http(server_->api_port(), "GET", "/api/v1/live", "", acme_token_);
   ASSERT_EQ(live.status, 200);
@@ -238,6 +243,23 @@ TEST_F(E2eTest, GarbageOnlyConnectionIsClosedOthersUnaffected) {
   auto positions = WaitForPositions(1);
   ASSERT_EQ(positions.size(), 1u);
   EXPECT_EQ(positions[0]["ts"], "2026-01-02T03:04:05Z");
+}
+
+TEST_F(E2eTest, PerDeviceLenientSettingAcceptsBadChecksums) {
+  DeviceSettings lenient;
+  lenient.lenient = true;
+  ASSERT_TRUE(server_->store().UpdateDeviceSettings(kImei, lenient).ok());
+  DeviceClient device(server_->listener_port("gt06"));
+  device.Send(gt06::EncodeLogin(kImei, 1));
+  ASSERT_EQ(device.Read(10), gt06::EncodeReply(0x01, 1));
+  auto bad = gt06::EncodePosition(Fix(*MakeTimestamp(2026, 3, 4, 5, 6, 7), 48.8566, 2.3522, 12), 2);
+  bad[bad.size() - 3] ^= 0xFF;  // a model known to send wrong CRCs
+  device.Send(bad);
+  auto positions = WaitForPositions(1);
+  ASSERT_EQ(positions.size(), 1u);
+  EXPECT_EQ(positions[0]["ts"], "2026-03-04T05:06:07Z");
+  EXPECT_NEAR(positions[0]["lat"].get<double>(), 48.8566, 1e-5);
+  EXPECT_EQ(server_->metrics().CounterTotal("fleetd_frames_rejected_total"), 0);
 }
 
 TEST_F(E2eTest, RejectsBadCredentialsAndTokens) {

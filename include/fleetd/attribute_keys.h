@@ -51,4 +51,32 @@ inline constexpr std::string_view kWifiAccessPoints = "wifi_aps";     // string,
 inline constexpr std::string_view kCellTowers = "cell_towers";        // string, "mcc-mnc-lac-cid/rssi;..." neighbours included
 inline constexpr std::string_view kVin = "vin";                       // string, vehicle identification number
 
+// CAN bus: J1939 and OBD-II (src/protocol/can, docs/protocols/can.md).
+inline constexpr std::string_view kFuelUsedL = "fuel_used_l";        // double, total fuel used over the engine's life, litres
+inline constexpr std::string_view kFuelRateLph = "fuel_rate_lph";    // double, engine fuel rate, litres per hour
+inline constexpr std::string_view kAmbientTempC = "ambient_temp_c";  // double, ambient air temperature, Celsius
+inline constexpr std::string_view kDtcClearedDistanceKm = "dtc_cleared_distance_km";  // int, km driven since trouble codes were cleared
+inline constexpr std::string_view kDtcs = "dtcs";                    // string, OBD trouble codes "P0123 C0456"
+
+// Teltonika (src/protocol/teltonika).
+inline constexpr std::string_view kPriority = "priority";            // int, record priority: 0 low, 1 high, 2 panic
+inline constexpr std::string_view kEventIoId = "event_io_id";        // int, IO id that triggered the record (absent = periodic)
+inline constexpr std::string_view kGenerationType = "generation_type";  // int, Teltonika codec 16 generation type 0..7
+inline constexpr std::string_view kPdop = "pdop";                    // double, position dilution of precision
+inline constexpr std::string_view kDigitalInput1 = "din1";           // bool, digital input 1
+inline constexpr std::string_view kDigitalInput2 = "din2";           // bool, digital input 2
+inline constexpr std::string_view kDigitalInput3 = "din3";           // bool, digital input 3
+inline constexpr std::string_view kDigitalOutput1 = "dout1";         // bool, digital output 1
+inline constexpr std::string_view kDigitalOutput2 = "dout2";         // bool, digital output 2
+inline constexpr std::string_view kTripOdometerM = "trip_odometer_m";  // int, metres since the trip started
+inline constexpr std::string_view kTagBatteryMv = "tag_battery_mv";  // int, first BLE tag's battery voltage, mV
+// Prefix of vendor IO elements fleetd does not map: "io" + decimal id ("io200").
+inline constexpr std::string_view kIoPrefix = "io";                  // int (fixed-size IO) or string (hex, variable-size IO)
+
+// H02 / Sinotrack (src/protocol/h02).
+inline constexpr std::string_view kStatusWord = "status_word";        // int, raw vendor status bitmask as sent (H02: 32 bits, negative logic)
+inline constexpr std::string_view kExtraFields = "extra_fields";      // string, trailing vendor fields not interpreted, comma-separated as sent
+inline constexpr std::string_view kBatteryRaw = "battery_raw";        // int, battery reading in the device's own unit (H02 V3: 4 hex digits)
+inline constexpr std::string_view kTurnovers = "turnovers";           // int, wearable roll-over counter
+
 }  // namespace fleetd::attr

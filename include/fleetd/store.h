@@ -29,6 +29,16 @@ struct Device {
   std::string uid;
   std::string name;
   TimestampMs created_at = 0;
+  // Decoding settings for models that deviate from their protocol: `model`
+  // selects model-specific layouts, `lenient` accepts bad checksums and odd
+  // lengths from this device only.
+  std::string model;
+  bool lenient = false;
+};
+
+struct DeviceSettings {
+  std::optional<std::string> model;
+  std::optional<bool> lenient;
 };
 
 enum class Role { kAdmin, kViewer };
@@ -93,6 +103,10 @@ class Store {
   // Across tenants: a device uid is globally unique (it is what the hardware sends).
   virtual Result<Device> FindDeviceByUid(const std::string& uid) = 0;
   virtual Result<std::vector<Device>> ListDevices(int64_t tenant_id) = 0;
+  // Changes the given settings of a device (absent ones stay). kNotFound if
+  // no device has the uid. Listeners pick the change up on the device's next
+  // connection.
+  virtual Result<Device> UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) = 0;
   virtual Result<User> AddUser(const User& user) = 0;
   virtual Result<User> FindUserByEmail(const std::string& email) = 0;
 

@@ -46,13 +46,16 @@ class FakeStore : public Store {
   Result<Tenant> AddTenant(const std::string& name) override { return Tenant{++next_id_, name}; }
   Result<Tenant> FindTenant(const std::string&) override { return Status(StatusCode::kNotFound, "no tenant"); }
   Result<Tenant> FindTenantById(int64_t) override { return Status(StatusCode::kNotFound, "no tenant"); }
+  Result<Device> UpdateDeviceSettings(const std::string&, const DeviceSettings&) override {
+    return Status(StatusCode::kNotFound, "no device");
+  }
 
   Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) override {
     std::lock_guard lock(mu_);
     for (const auto& d : devices) {
       if (d.uid == uid) return Status(StatusCode::kAlreadyExists, "uid taken");
     }
-    devices.push_back(Device{++next_id_, tenant_id, uid, name, 1700000000000});
+    devices.push_back(Device{++next_id_, tenant_id, uid, name, 1700000000000, "", false});
     return devices.back();
   }
   Result<Device> FindDeviceByUid(const std::string& uid) override {

@@ -37,7 +37,27 @@ int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::o
   if (!t.ok()) return Fail(err, t.status());
   auto d = store.AddDevice(t->id, args.uid, args.name.empty() ? args.uid : args.name);
   if (!d.ok()) return Fail(err, d.status());
-  out << nlohmann::json{{"id", d->id}, {"tenant", t->name}, {"uid", d->uid}, {"name", d->name}}.dump() << "\n";
+  if (!args.model.empty() || args.lenient) {
+    DeviceSettings settings;
+    if (!args.model.empty()) settings.model = args.model;
+    if (args.lenient) settings.lenient = true;
+    d = store.UpdateDeviceSettings(args.uid, settings);
+    if (!d.ok()) return Fail(err, d.status());
+  }
+  out << nlohmann::json{{"id", d->id},           {"tenant", t->name},   {"uid", d->uid},
+                        {"name", d->name},       {"model", d->model},   {"lenient", d->lenient}}
+             .dump()
+      << "\n";
+  return 0;
+}
+
+int DeviceSet(Store& store, const DeviceSetArgs& args, std::ostream& out, std::ostream& err) {
+  if (!args.model && !args.lenient) {
+    return Fail(err, Status(StatusCode::kInvalidArgument, "nothing to set: give --model and/or --lenient"));
+  }
+  auto d = store.UpdateDeviceSettings(args.uid, DeviceSettings{args.model, args.lenient});
+  if (!d.ok()) return Fail(err, d.status());
+  out << nlohmann::json{{"uid", d->uid}, {"model", d->model}, {"lenient", d->lenient}}.dump() << "\n";
   return 0;
 }
 
@@ -47,7 +67,12 @@ int DeviceList(Store& store, const std::string& tenant, std::ostream& out, std::
   auto devices = store.ListDevices(t->id);
   if (!devices.ok()) return Fail(err, devices.status());
   for (const auto& d : *devices) {
-    out << nlohmann::json{{"uid", d.uid}, {"name", d.name}, {"created_at", FormatIso8601(d.created_at)}}.dump()
+    out << nlohmann::json{{"uid", d.uid},
+                          {"name", d.name},
+                          {"created_at", FormatIso8601(d.created_at)},
+                          {"model", d.model},
+                          {"lenient", d.lenient}}
+               .dump()
         << "\n";
   }
   return 0;

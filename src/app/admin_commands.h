@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -13,6 +14,13 @@ namespace fleetd {
 
 struct DeviceAddArgs {
   std::string tenant, uid, name;
+  std::string model;     // model-specific layouts ("" = protocol default)
+  bool lenient = false;  // accept bad checksums / odd lengths from this device
+};
+struct DeviceSetArgs {
+  std::string uid;
+  std::optional<std::string> model;
+  std::optional<bool> lenient;
 };
 struct UserAddArgs {
   std::string tenant, email, password, role = "admin";
@@ -27,6 +35,7 @@ struct TokenArgs {
 // the process exit status; errors go to `err` with a non-zero status.
 int TenantAdd(Store& store, const std::string& name, std::ostream& out, std::ostream& err);
 int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::ostream& err);
+int DeviceSet(Store& store, const DeviceSetArgs& args, std::ostream& out, std::ostream& err);
 int DeviceList(Store& store, const std::string& tenant, std::ostream& out, std::ostream& err);
 int DevicePending(Store& store, std::ostream& out, std::ostream& err);
 int UserAdd(Store& store, const UserAddArgs& args, std::ostream& out, std::ostream& err);

@@ -185,7 +185,18 @@ int main(int argc, char** argv) {
   device_add->add_option("--tenant", device_args.tenant)->required();
   device_add->add_option("--uid", device_args.uid, "What the device sends: IMEI for trackers")->required();
   device_add->add_option("--name", device_args.name);
+  device_add->add_option("--model", device_args.model, "Device model for model-specific layouts");
+  device_add->add_flag("--lenient", device_args.lenient, "Accept bad checksums and odd lengths from this device");
   device_flags.Add(device_add, false);
+  ConfigFlags set_flags;
+  DeviceSetArgs set_args;
+  std::string set_lenient;
+  auto* device_set = device->add_subcommand("set", "Change a device's decoding settings");
+  device_set->add_option("--uid", set_args.uid)->required();
+  auto* set_model_opt = device_set->add_option("--model", set_args.model, "Model (\"\" for the protocol default)");
+  device_set->add_option("--lenient", set_lenient, "true or false")->check(CLI::IsMember({"true", "false"}));
+  set_flags.Add(device_set, false);
+  (void)set_model_opt;
   std::string list_tenant;
   ConfigFlags list_flags;
   auto* device_list = device->add_subcommand("list", "List a tenant's devices");
@@ -254,6 +265,10 @@ int main(int argc, char** argv) {
   }
   if (*device_add) {
     return WithStore(device_flags, protocols, [&](Store& s, const Config&) { return DeviceAdd(s, device_args, std::cout, std::cerr); });
+  }
+  if (*device_set) {
+    if (!set_lenient.empty()) set_args.lenient = set_lenient == "true";
+    return WithStore(set_flags, protocols, [&](Store& s, const Config&) { return DeviceSet(s, set_args, std::cout, std::cerr); });
   }
   if (*device_list) {
     return WithStore(list_flags, protocols, [&](Store& s, const Config&) { return DeviceList(s, list_tenant, std::cout, std::cerr); });

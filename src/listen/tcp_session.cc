@@ -149,6 +149,11 @@ bool TcpSession::ResolveDevice() {
   auto found = deps_.devices.Resolve(uid);
   if (found.ok()) {
     device_ = *found;
+    // The device's own settings apply from the frame after its login on.
+    const bool lenient = options_.lenient || device_->lenient;
+    if (lenient != decode_session_.lenient) framer_ = protocol_.make_framer(lenient);
+    decode_session_.lenient = lenient;
+    decode_session_.model = device_->model;
     return true;
   }
   if (found.status().code() == StatusCode::kNotFound) {
@@ -167,11 +172,20 @@ bool TcpSession::ResolveDevice() {
 
 void TcpSession::Reject(const Status& why) {
   ++consecutive_errors_;
+  const std::string reason(StatusCodeName(why.code()));
   deps_.metrics
-      .GetCounter("fleetd_frames_rejected_total",
-                  {{"protocol", protocol_.name}, {"reason", std::string(StatusCodeName(why.code()))}},
+      .GetCounter("fleetd_frames_rejected_total", {{"protocol", protocol_.name}, {"reason", reason}},
                   "Frames dropped, by protocol and reason")
       .Add();
+  // Per registered device too (bounded by the fleet), so an operator sees
+  // which device needs a lenient or model setting.
+  if (device_) {
+    deps_.metrics
+        .GetCounter("fleetd_device_frames_rejected_total",
+                    {{"device", device_->uid}, {"protocol", protocol_.name}, {"reason", reason}},
+                    "Frames dropped from a registered device, by reason")
+        .Add();
+  }
 }
 
 void TcpSession::TryPublish() {

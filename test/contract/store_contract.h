@@ -100,6 +100,26 @@ class StoreContractTest : public testing::TestWithParam<StoreContractParam> {
   std::shared_ptr<Store> store_;
 };
 
+TEST_P(StoreContractTest, DeviceSettingsChangeOnlyWhatIsGiven) {
+  Tenant a = MustAddTenant("acme");
+  ASSERT_TRUE(store_->AddDevice(a.id, "862000000000001", "Truck").ok());
+  auto fresh = store_->FindDeviceByUid("862000000000001");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->model, "");
+  EXPECT_FALSE(fresh->lenient);
+  DeviceSettings lenient_only;
+  lenient_only.lenient = true;
+  ASSERT_TRUE(store_->UpdateDeviceSettings("862000000000001", lenient_only).ok());
+  DeviceSettings model_only;
+  model_only.model = "NT20";
+  auto updated = store_->UpdateDeviceSettings("862000000000001", model_only);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->model, "NT20");
+  EXPECT_TRUE(updated->lenient);  // untouched by the second update
+  EXPECT_EQ(store_->FindDeviceByUid("862000000000001")->model, "NT20");
+  EXPECT_EQ(store_->UpdateDeviceSettings("nobody", model_only).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreContractTest, TenantsAddFindAndTypedErrors) {
   Tenant a = MustAddTenant("acme");
   EXPECT_GT(a.id, 0);

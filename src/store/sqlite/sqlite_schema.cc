@@ -65,6 +65,11 @@ CREATE TABLE pending_devices (
   attempts       INTEGER NOT NULL
 );
 )sql",
+    // 2: per-device decoding settings.
+    R"sql(
+ALTER TABLE devices ADD COLUMN model TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN lenient INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -36,6 +36,12 @@ class Statement {
     else
       sqlite3_bind_null(stmt_, index);
   }
+  void BindOptionalText(int index, const std::optional<std::string>& value) {
+    if (value)
+      Bind(index, std::string_view(*value));
+    else
+      sqlite3_bind_null(stmt_, index);
+  }
   void Bind(int index, const std::optional<int64_t>& value) {
     if (value)
       sqlite3_bind_int64(stmt_, index, *value);

@@ -61,6 +61,7 @@ class SqliteStore final : public Store {
   Result<Device> AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) override;
   Result<Device> FindDeviceByUid(const std::string& uid) override;
   Result<std::vector<Device>> ListDevices(int64_t tenant_id) override;
+  Result<Device> UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) override;
   Result<User> AddUser(const User& user) override;
   Result<User> FindUserByEmail(const std::string& email) override;
 

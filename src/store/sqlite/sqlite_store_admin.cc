@@ -33,7 +33,7 @@ std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "
 Role ParseRole(std::string_view name) { return name == "admin" ? Role::kAdmin : Role::kViewer; }
 
 Device ReadDevice(const Statement& s) {
-  return Device{s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), s.Int64(4)};
+  return Device{s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), s.Int64(4), s.Text(5), s.Int64(6) != 0};
 }
 User ReadUser(const Statement& s) {
   return User{s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), ParseRole(s.TextView(4))};
@@ -107,12 +107,12 @@ Result<Device> SqliteStore::AddDevice(int64_t tenant_id, const std::string& uid,
     (void)Exec("ROLLBACK");
     return status;
   }
-  return Device{id, tenant_id, uid, name, now};
+  return Device{id, tenant_id, uid, name, now, "", false};
 }
 
 Result<Device> SqliteStore::FindDeviceByUid(const std::string& uid) {
   std::lock_guard lock(mu_);
-  auto stmt = Prepare("SELECT id, tenant_id, uid, name, created_at FROM devices WHERE uid = ?1");
+  auto stmt = Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices WHERE uid = ?1");
   if (!stmt.ok()) return stmt.status();
   Statement& s = **stmt;
   ResetOnExit reset(s);
@@ -123,10 +123,27 @@ Result<Device> SqliteStore::FindDeviceByUid(const std::string& uid) {
   return sqlite::Error(db_, "find device");
 }
 
+Result<Device> SqliteStore::UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) {
+  {
+    std::lock_guard lock(mu_);
+    auto stmt = Prepare(
+        "UPDATE devices SET model = COALESCE(?2, model), lenient = COALESCE(?3, lenient) WHERE uid = ?1");
+    if (!stmt.ok()) return stmt.status();
+    Statement& s = **stmt;
+    ResetOnExit reset(s);
+    s.Bind(1, uid);
+    s.BindOptionalText(2, settings.model);
+    s.Bind(3, settings.lenient ? std::optional<int64_t>(*settings.lenient ? 1 : 0) : std::nullopt);
+    if (s.Step() != SQLITE_DONE) return sqlite::Error(db_, "update device settings");
+    if (sqlite3_changes(db_) == 0) return Status(StatusCode::kNotFound, "device '" + uid + "' not found");
+  }
+  return FindDeviceByUid(uid);
+}
+
 Result<std::vector<Device>> SqliteStore::ListDevices(int64_t tenant_id) {
   std::lock_guard lock(mu_);
   auto stmt =
-      Prepare("SELECT id, tenant_id, uid, name, created_at FROM devices WHERE tenant_id = ?1 ORDER BY id");
+      Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices WHERE tenant_id = ?1 ORDER BY id");
   if (!stmt.ok()) return stmt.status();
   Statement& s = **stmt;
   ResetOnExit reset(s);
