@@ -8,6 +8,7 @@
 #include "listen/device_directory.h"
 #include "listen/io_pool.h"
 #include "listen/tcp_listener.h"
+#include "listen/udp_listener.h"
 #include "process/processor.h"
 
 namespace fleetd {
@@ -54,6 +55,12 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
     auto listener = std::make_unique<TcpListener>(*s->pool_, *protocol, deps, lopts);
     Status st = listener->Start(spec.endpoint.host, spec.endpoint.port);
     if (!st.ok()) return st;
+    if (protocol->make_datagram_decoder) {  // the same port number over UDP
+      auto udp = std::make_unique<UdpListener>(*s->pool_, *protocol, deps, lopts);
+      st = udp->Start(spec.endpoint.host, listener->port());
+      if (!st.ok()) return st;
+      s->udp_listeners_.push_back(std::move(udp));
+    }
     s->listeners_.push_back(std::move(listener));
   }
 
@@ -73,6 +80,7 @@ void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   for (auto& l : listeners_) l->Stop();
+  for (auto& l : udp_listeners_) l->Stop();
   if (api_) api_->Stop();
   // Let the processor drain what devices already sent before closing the queue.
   for (int i = 0; i < 200 && queue_ && queue_->depth() > 0; ++i) {
@@ -83,10 +91,18 @@ void Server::Stop() {
   if (pool_) pool_->Stop();
   api_.reset();
   listeners_.clear();
+  udp_listeners_.clear();
 }
 
 uint16_t Server::listener_port(const std::string& protocol) const {
   for (const auto& l : listeners_) {
+    if (l->protocol_name() == protocol) return l->port();
+  }
+  return 0;
+}
+
+uint16_t Server::udp_port(const std::string& protocol) const {
+  for (const auto& l : udp_listeners_) {
     if (l->protocol_name() == protocol) return l->port();
   }
   return 0;

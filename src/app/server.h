@@ -21,6 +21,7 @@ namespace fleetd {
 
 class IoPool;
 class TcpListener;
+class UdpListener;
 class DeviceDirectory;
 class Processor;
 namespace api {
@@ -37,7 +38,8 @@ class Server {
   // Stops accepting, drains what is in flight, closes everything. Idempotent.
   void Stop();
 
-  uint16_t listener_port(const std::string& protocol) const;  // 0 if none
+  uint16_t listener_port(const std::string& protocol) const;  // TCP; 0 if none
+  uint16_t udp_port(const std::string& protocol) const;       // 0 if none
   uint16_t api_port() const;
   Store& store() { return *store_; }
   LiveState& live() { return *live_; }
@@ -57,6 +59,7 @@ class Server {
   std::unique_ptr<DeviceDirectory> devices_;
   std::unique_ptr<IoPool> pool_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
+  std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<api::ApiServer> api_;
   bool stopped_ = false;

@@ -2,9 +2,7 @@
 // only after the batch is durable, never after a failed write; a full queue
 // pauses the connection instead of dropping data; idle connections close.
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -13,59 +11,13 @@
 #include "listen/tcp_listener.h"
 #include "protocol/gt06/gt06_encoder.h"
 #include "store/sqlite/sqlite_store.h"
+#include "holding_queue.h"
 #include "test_client.h"
 
 namespace fleetd {
 namespace {
 
 constexpr const char* kImei = "359710040000123";
-
-// Holds every published batch until the test says it is durable (or not).
-class HoldingQueue : public Queue {
- public:
-  Status Publish(std::vector<Envelope>&& batch, DurableCallback on_durable) override {
-    std::lock_guard lock(mu_);
-    if (busy_left_ > 0) {
-      --busy_left_;
-      return Status(StatusCode::kBusy, "full");
-    }
-    held_.push_back({std::move(batch), std::move(on_durable)});
-    cv_.notify_all();
-    return Status::Ok();
-  }
-  std::unique_ptr<Delivery> Fetch(size_t, std::chrono::milliseconds) override { return nullptr; }
-  void Close() override {}
-  size_t depth() const override { return 0; }
-
-  void RefuseNext(int times) {
-    std::lock_guard lock(mu_);
-    busy_left_ = times;
-  }
-  // Waits for the n-th published batch (1-based) and returns its messages.
-  std::vector<Envelope> WaitForBatch(size_t n) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(5), [&] { return held_.size() >= n; });
-    return held_.size() >= n ? held_[n - 1].batch : std::vector<Envelope>{};
-  }
-  void Complete(size_t n, const Status& status) {
-    DurableCallback cb;
-    {
-      std::lock_guard lock(mu_);
-      cb = held_.at(n - 1).on_durable;
-    }
-    cb(status);
-  }
-
- private:
-  struct Held {
-    std::vector<Envelope> batch;
-    DurableCallback on_durable;
-  };
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Held> held_;
-  int busy_left_ = 0;
-};
 
 class TcpSessionTest : public ::testing::Test {
  protected:
@@ -100,7 +52,7 @@ class TcpSessionTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DeviceDirectory> devices_;
   ProtocolRegistry protocols_;
-  HoldingQueue queue_;
+  test::HoldingQueue queue_;
   Metrics metrics_;
   IoPool pool_{1};
   std::unique_ptr<TcpListener> listener_;
