@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 sqlite3 curl
+  clang libclang-rt-14-dev llvm-14
 )
 
 missing=()

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh Debug
-cd build/debug
-ctest --output-on-failure -j "$(nproc)" --timeout 300
+(cd build/debug && ctest --output-on-failure -j "$(nproc)" --timeout 300)
+# Bounded fuzzing of every protocol's framer + decoder under ASan/UBSan.
+scripts/fuzz.sh "${FLEETD_FUZZ_SECONDS:-20}"

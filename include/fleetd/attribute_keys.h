@@ -58,11 +58,10 @@ inline constexpr std::string_view kAmbientTempC = "ambient_temp_c";  // double, 
 inline constexpr std::string_view kDtcClearedDistanceKm = "dtc_cleared_distance_km";  // int, km driven since trouble codes were cleared
 inline constexpr std::string_view kDtcs = "dtcs";                    // string, OBD trouble codes "P0123 C0456"
 
-// Teltonika (src/protocol/teltonika).
+// Teltonika (src/protocol/teltonika). Also uses kPdop (declared with AIS-140 below).
 inline constexpr std::string_view kPriority = "priority";            // int, record priority: 0 low, 1 high, 2 panic
 inline constexpr std::string_view kEventIoId = "event_io_id";        // int, IO id that triggered the record (absent = periodic)
 inline constexpr std::string_view kGenerationType = "generation_type";  // int, Teltonika codec 16 generation type 0..7
-inline constexpr std::string_view kPdop = "pdop";                    // double, position dilution of precision
 inline constexpr std::string_view kDigitalInput1 = "din1";           // bool, digital input 1
 inline constexpr std::string_view kDigitalInput2 = "din2";           // bool, digital input 2
 inline constexpr std::string_view kDigitalInput3 = "din3";           // bool, digital input 3
@@ -78,5 +77,27 @@ inline constexpr std::string_view kStatusWord = "status_word";        // int, ra
 inline constexpr std::string_view kExtraFields = "extra_fields";      // string, trailing vendor fields not interpreted, comma-separated as sent
 inline constexpr std::string_view kBatteryRaw = "battery_raw";        // int, battery reading in the device's own unit (H02 V3: 4 hex digits)
 inline constexpr std::string_view kTurnovers = "turnovers";           // int, wearable roll-over counter
+
+// AIS-140 (src/protocol/ais140).
+inline constexpr std::string_view kVehicleReg = "vehicle_reg";        // string, registration plate the device reports
+inline constexpr std::string_view kFirmwareVersion = "firmware_version";  // string
+inline constexpr std::string_view kPacketStatus = "packet_status";    // string, AIS-140 packet status (NR, EA, TA, BD, ...)
+inline constexpr std::string_view kEventId = "event_id";              // int, AIS-140 alert id
+inline constexpr std::string_view kPdop = "pdop";                     // double, position dilution of precision
+inline constexpr std::string_view kNetworkOperator = "network_operator";  // string, mobile network name
+inline constexpr std::string_view kExternalPower = "external_power";  // bool, vehicle battery connected
+inline constexpr std::string_view kEmergency = "emergency";           // bool, emergency (panic) button state
+inline constexpr std::string_view kTamper = "tamper";                 // bool, enclosure open
+inline constexpr std::string_view kDigitalInputs = "digital_inputs";  // string, one 0/1 per input, input 1 first
+inline constexpr std::string_view kDigitalOutputs = "digital_outputs";  // string, one 0/1 per output, output 1 first
+
+// OsmAnd / Traccar Client (src/protocol/osmand).
+inline constexpr std::string_view kAccuracyM = "accuracy_m";          // double, horizontal accuracy, metres
+inline constexpr std::string_view kVerticalAccuracyM = "vertical_accuracy_m";  // double, metres
+inline constexpr std::string_view kActivity = "activity";             // string, phone activity ("still", "in_vehicle", ...)
+inline constexpr std::string_view kAppEvent = "app_event";            // string, app event ("motionchange", "heartbeat", ...)
+inline constexpr std::string_view kMockLocation = "mock_location";    // bool, the phone reports a simulated location
+// Prefix for app-defined extras that have no key of their own: "extra_<name>".
+inline constexpr std::string_view kExtraPrefix = "extra_";
 
 }  // namespace fleetd::attr

@@ -12,6 +12,9 @@
 namespace fleetd {
 namespace {
 
+// Names come from the command line and may be any bytes: never throw on them.
+std::string Dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 int Fail(std::ostream& err, const Status& s) {
   err << "error: " << s.ToString() << "\n";
   return 1;
@@ -28,7 +31,7 @@ Result<Role> ParseRole(const std::string& text) {
 int TenantAdd(Store& store, const std::string& name, std::ostream& out, std::ostream& err) {
   auto t = store.AddTenant(name);
   if (!t.ok()) return Fail(err, t.status());
-  out << nlohmann::json{{"id", t->id}, {"name", t->name}}.dump() << "\n";
+  out << Dump(nlohmann::json{{"id", t->id}, {"name", t->name}}) << "\n";
   return 0;
 }
 
@@ -44,9 +47,8 @@ int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::o
     d = store.UpdateDeviceSettings(args.uid, settings);
     if (!d.ok()) return Fail(err, d.status());
   }
-  out << nlohmann::json{{"id", d->id},           {"tenant", t->name},   {"uid", d->uid},
-                        {"name", d->name},       {"model", d->model},   {"lenient", d->lenient}}
-             .dump()
+  out << Dump(nlohmann::json{{"id", d->id},           {"tenant", t->name},   {"uid", d->uid},
+                        {"name", d->name},       {"model", d->model},   {"lenient", d->lenient}})
       << "\n";
   return 0;
 }
@@ -57,7 +59,7 @@ int DeviceSet(Store& store, const DeviceSetArgs& args, std::ostream& out, std::o
   }
   auto d = store.UpdateDeviceSettings(args.uid, DeviceSettings{args.model, args.lenient});
   if (!d.ok()) return Fail(err, d.status());
-  out << nlohmann::json{{"uid", d->uid}, {"model", d->model}, {"lenient", d->lenient}}.dump() << "\n";
+  out << Dump(nlohmann::json{{"uid", d->uid}, {"model", d->model}, {"lenient", d->lenient}}) << "\n";
   return 0;
 }
 
@@ -67,12 +69,11 @@ int DeviceList(Store& store, const std::string& tenant, std::ostream& out, std::
   auto devices = store.ListDevices(t->id);
   if (!devices.ok()) return Fail(err, devices.status());
   for (const auto& d : *devices) {
-    out << nlohmann::json{{"uid", d.uid},
+    out << Dump(nlohmann::json{{"uid", d.uid},
                           {"name", d.name},
                           {"created_at", FormatIso8601(d.created_at)},
                           {"model", d.model},
-                          {"lenient", d.lenient}}
-               .dump()
+                          {"lenient", d.lenient}})
         << "\n";
   }
   return 0;
@@ -82,13 +83,12 @@ int DevicePending(Store& store, std::ostream& out, std::ostream& err) {
   auto pending = store.ListPending();
   if (!pending.ok()) return Fail(err, pending.status());
   for (const auto& p : *pending) {
-    out << nlohmann::json{{"uid", p.uid},
+    out << Dump(nlohmann::json{{"uid", p.uid},
                           {"protocol", p.protocol},
                           {"remote_address", p.remote_address},
                           {"first_seen", FormatIso8601(p.first_seen)},
                           {"last_seen", FormatIso8601(p.last_seen)},
-                          {"attempts", p.attempts}}
-               .dump()
+                          {"attempts", p.attempts}})
         << "\n";
   }
   return 0;
@@ -111,7 +111,7 @@ int UserAdd(Store& store, const UserAddArgs& args, std::ostream& out, std::ostre
   user.role = *role;
   auto added = store.AddUser(user);
   if (!added.ok()) return Fail(err, added.status());
-  out << nlohmann::json{{"id", added->id}, {"tenant", t->name}, {"email", added->email}, {"role", args.role}}.dump()
+  out << Dump(nlohmann::json{{"id", added->id}, {"tenant", t->name}, {"email", added->email}, {"role", args.role}})
       << "\n";
   return 0;
 }

@@ -34,8 +34,9 @@ struct Decoding {
     while (!rest.empty()) {
       FrameResult r = framer.Next(rest);
       if (r.kind == FrameResult::Kind::kNeedMore) {
-        err << where << ": incomplete frame (" << rest.size() << " bytes left over)\n";
-        ++rejected;
+        // A line is a whole capture: what is left is the last frame, even if
+        // the framer would wait for a terminator some devices never send.
+        Frame(where + " (incomplete frame of " + std::to_string(rest.size()) + " bytes)", rest);
         return;
       }
       size_t n = std::max<size_t>(r.consumed, 1);

@@ -83,7 +83,9 @@ Json MessageToJson(const Message& m) {
       attrs["mcc"] = m.cell->mcc;
       attrs["mnc"] = m.cell->mnc;
     }
-    for (const auto& [key, value] : m.attributes) {
+    for (const auto& item : m.attributes) {
+      const std::string& key = item.first;
+      const AttributeValue& value = item.second;
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
@@ -100,7 +102,11 @@ Json MessageToJson(const Message& m) {
   return j;
 }
 
-std::string MessageToJsonText(const Message& message) { return MessageToJson(message).dump(); }
+// Device text (a GT06 0x15 answer, an H02 field) may hold invalid UTF-8;
+// it is written with U+FFFD in its place rather than failing the write.
+std::string MessageToJsonText(const Message& message) {
+  return MessageToJson(message).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 Result<Message> MessageFromJson(const Json& j) {
   if (!j.is_object()) return Status(StatusCode::kInvalidArgument, "message must be a JSON object");
@@ -135,7 +141,10 @@ Result<Message> MessageFromJson(const Json& j) {
   if (!k) return Status(StatusCode::kInvalidArgument, "unknown kind '" + kind + "'");
   m.kind = *k;
   if (received) m.received_at = *received;
-  if (sats) m.satellites = static_cast<int>(*sats);
+  if (sats) {
+    if (*sats < 0 || *sats > 1000) return Status(StatusCode::kOutOfRange, "satellites out of range");
+    m.satellites = static_cast<int>(*sats);
+  }
   if (m.lat && (*m.lat < -90 || *m.lat > 90)) return Status(StatusCode::kOutOfRange, "lat out of range");
   if (m.lng && (*m.lng < -180 || *m.lng > 180)) return Status(StatusCode::kOutOfRange, "lng out of range");
   if (auto it = j.find("alarm"); it != j.end() && !it->is_null()) {

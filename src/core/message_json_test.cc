@@ -46,7 +46,16 @@ TEST(MessageJsonTest, RoundTrip) {
   EXPECT_EQ(*back, m);
 }
 
+TEST(MessageJsonTest, InvalidUtf8FromADeviceIsReplacedNotThrown) {
+  Message m = Sample();
+  m.attributes["command_result"] = std::string("CCID:\xff\xfe ok");
+  std::string text = MessageToJsonText(m);
+  EXPECT_NE(text.find("CCID:\xef\xbf\xbd"), std::string::npos) << text;  // U+FFFD
+  EXPECT_TRUE(MessageFromJsonText(text).ok());
+}
+
 TEST(MessageJsonTest, RejectsHostileJson) {
+  EXPECT_EQ(MessageFromJsonText(R"({"satellites":1e300})").status().code(), StatusCode::kOutOfRange);
   EXPECT_EQ(MessageFromJsonText("{").status().code(), StatusCode::kMalformed);
   EXPECT_EQ(MessageFromJsonText("[]").status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(MessageFromJsonText(R"({"lat":"north"})").ok());

@@ -11,6 +11,10 @@
 
 namespace fleetd {
 
+// The latest time ISO-8601 text (and schema v1) can carry: 9999-12-31T23:59:59.999Z.
+// Decoders treat a wire time outside [0, kMaxTimestampMs] as impossible.
+inline constexpr TimestampMs kMaxTimestampMs = 253402300799999;
+
 // Wall clock now, ms since epoch.
 TimestampMs NowMs();
 

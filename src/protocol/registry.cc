@@ -1,6 +1,10 @@
 #include "protocol/registry.h"
 
+#include "protocol/ais140/ais140_protocol.h"
 #include "protocol/gt06/gt06_protocol.h"
+#include "protocol/h02/h02_protocol.h"
+#include "protocol/osmand/osmand_protocol.h"
+#include "protocol/teltonika/teltonika_protocol.h"
 
 namespace fleetd {
 
@@ -22,6 +26,10 @@ std::vector<std::string> ProtocolRegistry::Names() const {
 
 void RegisterBuiltinProtocols(ProtocolRegistry& registry) {
   registry.Register(Gt06Protocol());
+  registry.Register(TeltonikaProtocol());
+  registry.Register(H02Protocol());
+  registry.Register(Ais140Protocol());
+  registry.Register(OsmandProtocol());
 }
 
 }  // namespace fleetd

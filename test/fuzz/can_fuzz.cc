@@ -40,8 +40,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       s = ApplyJ1939Frame(id, in.subspan(5), m);
       break;
     }
-    case 2: s = ApplyObdPid(in[1], in.subspan(2), m); break;
-    case 3: s = ApplyObdResponse(in.subspan(1), m); break;
+    case 2:
+      s = ApplyObdPid(in[1], in.subspan(2), m);
+      break;
+    case 3:
+      s = ApplyObdResponse(in.subspan(1), m);
+      break;
     default:
       s = ApplyObdDtcs(in.subspan(1), m);
       FUZZ_CHECK(DecodeDtc(in[0], in[1]).size() == 5, "a trouble code is not 5 characters");

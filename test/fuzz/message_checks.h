@@ -18,8 +18,8 @@ inline bool FiniteOrAbsent(const std::optional<double>& v) { return !v || std::i
 // (the store and the API serialize every message; an invalid UTF-8 string
 // attribute would throw there).
 inline void CheckMessage(const Message& m) {
-  for (const auto* v : {&m.lat, &m.lng, &m.altitude_m, &m.speed_kmh, &m.heading, &m.hdop, &m.odometer_km,
-                        &m.battery_v, &m.power_v, &m.fuel_pct, &m.engine_temp_c, &m.rpm}) {
+  for (const auto* v : {&m.lat, &m.lng, &m.altitude_m, &m.speed_kmh, &m.heading, &m.hdop, &m.odometer_km, &m.battery_v,
+                        &m.power_v, &m.fuel_pct, &m.engine_temp_c, &m.rpm}) {
     FUZZ_CHECK(FiniteOrAbsent(*v), "a decoded number is NaN or infinite");
   }
   for (const auto& [key, value] : m.attributes) {

@@ -21,9 +21,9 @@ enum class Target : uint8_t {
 struct SpnRule {
   uint32_t pgn;
   uint16_t spn;
-  uint8_t start;   // 1-based byte position, as J1939-71 numbers them
-  uint8_t size;    // bytes: 1, 2 or 4, little-endian
-  double scale;    // per bit
+  uint8_t start;  // 1-based byte position, as J1939-71 numbers them
+  uint8_t size;   // bytes: 1, 2 or 4, little-endian
+  double scale;   // per bit
   double offset;
   Target target;
   std::optional<double> Message::*field;
@@ -53,9 +53,12 @@ constexpr SpnRule kRules[] = {
 // then 0xFE.. "error" and 0xFF.. "not available" (J1939-71 parameter ranges).
 uint32_t MaxValid(uint8_t size) {
   switch (size) {
-    case 1: return 0xFA;
-    case 2: return 0xFAFF;
-    default: return 0xFAFFFFFF;
+    case 1:
+      return 0xFA;
+    case 2:
+      return 0xFAFF;
+    default:
+      return 0xFAFFFFFF;
   }
 }
 
@@ -68,8 +71,12 @@ uint32_t ReadLittleEndian(std::span<const uint8_t> data, size_t at, uint8_t size
 void Put(const SpnRule& rule, uint32_t raw, Message& out) {
   const double value = raw * rule.scale + rule.offset;
   switch (rule.target) {
-    case Target::kField: out.*rule.field = value; break;
-    case Target::kAttrDouble: out.attributes.Set(rule.key, value); break;
+    case Target::kField:
+      out.*rule.field = value;
+      break;
+    case Target::kAttrDouble:
+      out.attributes.Set(rule.key, value);
+      break;
     case Target::kAttrInt:
       out.attributes.Set(rule.key, static_cast<int64_t>(raw) * static_cast<int64_t>(rule.scale));
       break;

@@ -3,11 +3,11 @@
 // not-available, unknown groups).
 #include "protocol/can/j1939.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "fleetd/attribute_keys.h"
 
@@ -20,7 +20,7 @@ TEST(J1939PgnTest, Pdu2BroadcastKeepsPduSpecific) {
   EXPECT_EQ(J1939Pgn(0x0CF00400), kPgnEec1);  // priority 3, SA 0x00
   EXPECT_EQ(J1939Pgn(0x18FEF117), kPgnCcvs);  // priority 6, SA 0x17
   EXPECT_EQ(J1939Pgn(0x18FEC1EE), kPgnVdhr);
-  EXPECT_EQ(J1939Pgn(0x00FF0000), 0xFF00u);   // PF 255, PS 0
+  EXPECT_EQ(J1939Pgn(0x00FF0000), 0xFF00u);  // PF 255, PS 0
 }
 
 TEST(J1939PgnTest, Pdu1DestinationIsNotPartOfThePgn) {
@@ -122,7 +122,7 @@ struct Param {
   size_t frame_size;  // bytes the group needs
 };
 constexpr Param kParams[] = {
-    {kPgnEec1, 3, 2, 5}, {kPgnVdhr, 0, 4, 4}, {kPgnVd, 4, 4, 8}, {kPgnHours, 0, 4, 4},
+    {kPgnEec1, 3, 2, 5}, {kPgnVdhr, 0, 4, 4}, {kPgnVd, 4, 4, 8},   {kPgnHours, 0, 4, 4},
     {kPgnLfc, 4, 4, 8},  {kPgnEt1, 0, 1, 1},  {kPgnCcvs, 1, 2, 3}, {kPgnDd, 1, 1, 2},
 };
 

@@ -2,14 +2,14 @@
 // at the edges of its bytes, raw answers, trouble codes, hostile input.
 #include "protocol/can/obd.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "core/hex.h"
 #include "fleetd/attribute_keys.h"
@@ -38,14 +38,22 @@ std::optional<double> PidValue(uint8_t pid, const Message& m) {
     return std::get<double>(it->second);
   };
   switch (pid) {
-    case 0x05: return m.engine_temp_c;
-    case 0x0C: return m.rpm;
-    case 0x0D: return m.speed_kmh;
-    case 0x2F: return m.fuel_pct;
-    case 0x31: return number(attr::kDtcClearedDistanceKm);
-    case 0x46: return number(attr::kAmbientTempC);
-    case 0x5E: return number(attr::kFuelRateLph);
-    default: return std::nullopt;
+    case 0x05:
+      return m.engine_temp_c;
+    case 0x0C:
+      return m.rpm;
+    case 0x0D:
+      return m.speed_kmh;
+    case 0x2F:
+      return m.fuel_pct;
+    case 0x31:
+      return number(attr::kDtcClearedDistanceKm);
+    case 0x46:
+      return number(attr::kAmbientTempC);
+    case 0x5E:
+      return number(attr::kFuelRateLph);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -100,11 +108,14 @@ struct PidCase {
 
 TEST(ObdTest, EveryPidAtTheEdges) {
   const PidCase cases[] = {
-      {0x05, {0x00}, -40},       {0x05, {0xFF}, 215},          {0x0C, {0x00, 0x00}, 0},
-      {0x0C, {0xFF, 0xFF}, 16383.75}, {0x0C, {0x1A, 0xF8}, 1726}, {0x0D, {0x00}, 0},
-      {0x0D, {0xFF}, 255},       {0x2F, {0x00}, 0},            {0x2F, {0xFF}, 100},
-      {0x31, {0x00, 0x00}, 0},   {0x31, {0xFF, 0xFF}, 65535},  {0x46, {0x00}, -40},
-      {0x46, {0xFF}, 215},       {0x5E, {0x00, 0x00}, 0},      {0x5E, {0xFF, 0xFF}, 3276.75},
+      {0x05, {0x00}, -40},           {0x05, {0xFF}, 215},
+      {0x0C, {0x00, 0x00}, 0},       {0x0C, {0xFF, 0xFF}, 16383.75},
+      {0x0C, {0x1A, 0xF8}, 1726},    {0x0D, {0x00}, 0},
+      {0x0D, {0xFF}, 255},           {0x2F, {0x00}, 0},
+      {0x2F, {0xFF}, 100},           {0x31, {0x00, 0x00}, 0},
+      {0x31, {0xFF, 0xFF}, 65535},   {0x46, {0x00}, -40},
+      {0x46, {0xFF}, 215},           {0x5E, {0x00, 0x00}, 0},
+      {0x5E, {0xFF, 0xFF}, 3276.75},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(testing::Message() << "pid 0x" << std::hex << int{c.pid});
@@ -163,9 +174,14 @@ TEST(ObdTest, RawResponseFrame) {
 
 TEST(ObdTest, RawResponseFrameHostile) {
   const char* const cases[][2] = {
-      {"", "unsupported"},        {"41", "malformed"},     {"41 0C", "malformed"},
-      {"41 0C 1A", "malformed"},  {"7F 01 12", "unsupported"}, {"01 0C", "unsupported"},
-      {"42 0C 1A F8", "unsupported"}, {"41 FF 00 00 00 00", "unsupported"},
+      {"", "unsupported"},
+      {"41", "malformed"},
+      {"41 0C", "malformed"},
+      {"41 0C 1A", "malformed"},
+      {"7F 01 12", "unsupported"},
+      {"01 0C", "unsupported"},
+      {"42 0C 1A F8", "unsupported"},
+      {"41 FF 00 00 00 00", "unsupported"},
   };
   for (const auto& [hex, want] : cases) {
     Message m;

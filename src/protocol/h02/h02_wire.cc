@@ -18,7 +18,9 @@ bool BcdAt(std::span<const uint8_t> buf, size_t at) { return at >= buf.size() ||
 Fit FitsLayout(std::span<const uint8_t> buf, const BinaryLayout& layout) {
   if (buf.empty() || (buf[0] != kBinaryStart && buf[0] != kAltBinaryStart)) return Fit::kNo;
   for (size_t i = 1; i < layout.battery_at; ++i) {  // id, time, date, latitude
-    if (!BcdAt(buf, i)) return Fit::kNo;
+    // A 15-digit IMEI in 8 bytes ends in a pad nibble of any value.
+    const bool pad = i == layout.id_bytes && layout.id_bytes == kLongId.id_bytes;
+    if (i < buf.size() && (pad ? (buf[i] >> 4) > 9 : Bcd(buf[i]) < 0)) return Fit::kNo;
   }
   for (size_t i = 0; i < 6; ++i) {
     const size_t at = layout.time_at + i;
@@ -35,6 +37,8 @@ Fit FitsLayout(std::span<const uint8_t> buf, const BinaryLayout& layout) {
 }
 
 const BinaryLayout* DetectLayout(std::span<const uint8_t> buf, Fit& fit) {
+  fit = Fit::kNo;
+  if (buf.empty()) return nullptr;
   fit = FitsLayout(buf, kShortId);
   if (fit != Fit::kNo) return &kShortId;
   if (buf[0] == kAltBinaryStart) return nullptr;  // `X` frames only come with the short id

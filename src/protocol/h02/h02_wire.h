@@ -4,7 +4,7 @@
 // H02 has two forms on one port. ASCII: `*XX,<id>,<type>,...#`. Binary: `$`
 // (or `X`) + a BCD device id + fixed BCD fields, no length, no terminator,
 // no checksum, so its size is known only from the layout (a 5-byte id gives
-// 32, 45 or 48 bytes by firmware; an 8-byte id 42). Layouts and their
+// 32, 45, 46 or 48 bytes by firmware; an 8-byte id 42). Layouts and their
 // sources are in docs/protocols/h02.md. Internal to h02.
 #pragma once
 
@@ -51,7 +51,7 @@ struct BinaryLayout {
   size_t min_size() const { return status_at + 4; }
 };
 
-inline constexpr std::array<size_t, 3> kShortIdSizes = {32, 45, 48};
+inline constexpr std::array<size_t, 4> kShortIdSizes = {32, 45, 46, 48};
 inline constexpr std::array<size_t, 1> kLongIdSizes = {42};
 inline constexpr BinaryLayout kShortId{5, 6, 12, 16, 17, 22, 25, kShortIdSizes};
 inline constexpr BinaryLayout kLongId{8, 9, 15, 19, 20, 25, 28, kLongIdSizes};  // IMEI + pad nibble

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "core/hex.h"
@@ -38,10 +39,33 @@ void IoApplier::SetRaw(uint16_t id, int64_t value) {
   msg_.attributes.Set(IoKey(id, buf), value);
 }
 
+void IoApplier::HeaderInt(std::string_view key, int64_t value) {
+  Defer(key, nullptr, static_cast<uint64_t>(value), 8);
+}
+
+void IoApplier::Defer(std::string_view key, const IoRow* row, uint64_t raw, uint8_t size) {
+  unsigned char bytes[8] = {};
+  std::memcpy(bytes, key.data(), std::min<size_t>(key.size(), 8));
+  uint64_t prefix = 0;
+  for (unsigned char b : bytes) prefix = prefix << 8 | b;  // compiles to a byte swap
+  Pending p{prefix, key, row, raw, size};
+  if (n_pending_ == kMaxPending) {
+    Apply(p);
+    return;
+  }
+  pending_[n_pending_] = p;
+  order_[n_pending_] = static_cast<uint8_t>(n_pending_);
+  ++n_pending_;
+}
+
 void IoApplier::Fixed(uint16_t id, uint64_t raw, uint8_t size) {
   const IoRow* row = FindIo(table_, id, fmb_);
   if (row == nullptr) {
-    SetRaw(id, static_cast<int64_t>(raw));
+    if (n_pending_ < kMaxPending) {
+      Defer(IoKey(id, io_keys_[n_pending_]), nullptr, raw, size);
+    } else {
+      SetRaw(id, static_cast<int64_t>(raw));
+    }
     return;
   }
   const int64_t value = row->is_signed ? SignExtend(raw, size) : static_cast<int64_t>(raw);
@@ -55,9 +79,30 @@ void IoApplier::Fixed(uint16_t id, uint64_t raw, uint8_t size) {
     case IoTarget::kEngineTempC: msg_.engine_temp_c = scaled; break;
     case IoTarget::kRpm: msg_.rpm = scaled; break;
     case IoTarget::kHdop: msg_.hdop = scaled; break;
+    case IoTarget::kCellId:
+      cell_id_ = static_cast<uint32_t>(raw);
+      cell_id_io_ = id;
+      break;
+    case IoTarget::kLac: lac_ = static_cast<uint32_t>(raw); break;
+    case IoTarget::kOperator: operator_ = static_cast<uint32_t>(raw); break;
+    case IoTarget::kAlarm:
+    case IoTarget::kGreenDriving: Defer(attr::kAlarmType, row, raw, size); break;
+    case IoTarget::kDriverId: Defer(attr::kDriverId, row, raw, size); break;
+    default: Defer(row->key, row, raw, size); break;
+  }
+}
+
+void IoApplier::Apply(const Pending& p) {
+  const IoRow* row = p.row;
+  if (row == nullptr) {
+    msg_.attributes.Set(p.key, static_cast<int64_t>(p.raw));
+    return;
+  }
+  const int64_t value = row->is_signed ? SignExtend(p.raw, p.size) : static_cast<int64_t>(p.raw);
+  switch (row->target) {
     case IoTarget::kBool: msg_.attributes.Set(row->key, value != 0); break;
     case IoTarget::kInt: msg_.attributes.Set(row->key, value); break;
-    case IoTarget::kDouble: msg_.attributes.Set(row->key, scaled); break;
+    case IoTarget::kDouble: msg_.attributes.Set(row->key, static_cast<double>(value) * row->scale); break;
     case IoTarget::kAlarm:
       if (value != 0) {
         msg_.alarm = row->alarm;
@@ -73,21 +118,16 @@ void IoApplier::Fixed(uint16_t id, uint64_t raw, uint8_t size) {
       break;
     }
     case IoTarget::kDriverId:
-      if (raw != 0) {
+      if (p.raw != 0) {
         // The iButton id travels least significant byte first.
         uint64_t swapped = 0;
-        for (int i = 0; i < 8; ++i) swapped = swapped << 8 | ((raw >> (8 * i)) & 0xFF);
+        for (int i = 0; i < 8; ++i) swapped = swapped << 8 | ((p.raw >> (8 * i)) & 0xFF);
         char text[17];
         std::snprintf(text, sizeof text, "%016llX", static_cast<unsigned long long>(swapped));
         msg_.attributes.Set(attr::kDriverId, std::string(text, 16));
       }
       break;
-    case IoTarget::kCellId:
-      cell_id_ = static_cast<uint32_t>(raw);
-      cell_id_io_ = id;
-      break;
-    case IoTarget::kLac: lac_ = static_cast<uint32_t>(raw); break;
-    case IoTarget::kOperator: operator_ = static_cast<uint32_t>(raw); break;
+    default: break;  // schema fields and cell parts are applied by Fixed()
   }
 }
 
@@ -135,6 +175,21 @@ void IoApplier::BleTags(std::span<const uint8_t> value) {
 }
 
 void IoApplier::Finish() {
+  // Key order, stable so that a repeated key keeps its last value as direct
+  // sets would. Insertion sort: a record has a few dozen elements at most.
+  auto less = [this](uint8_t a, uint8_t b) {
+    const Pending& x = pending_[a];
+    const Pending& y = pending_[b];
+    return x.prefix != y.prefix ? x.prefix < y.prefix : x.key < y.key;
+  };
+  for (size_t i = 1; i < n_pending_; ++i) {
+    const uint8_t v = order_[i];
+    size_t j = i;
+    for (; j > 0 && less(v, order_[j - 1]); --j) order_[j] = order_[j - 1];
+    order_[j] = v;
+  }
+  for (size_t i = 0; i < n_pending_; ++i) Apply(pending_[order_[i]]);
+  n_pending_ = 0;
   if (cell_id_ && lac_ && operator_ && *operator_ >= 1000) {
     // The operator code is MCC followed by a 2- or 3-digit MNC.
     const uint32_t op = *operator_;

@@ -84,11 +84,39 @@ static_assert(Sorted(kGh3000Rows), "kGh3000Rows must be sorted by id, without du
 std::span<const IoRow> AvlIoTable() { return kAvlRows; }
 std::span<const IoRow> Gh3000IoTable() { return kGh3000Rows; }
 
+namespace {
+
+// Row index + 1 for ids below 256 (0 = no row): most elements are found
+// without a search.
+using SmallIndex = std::array<uint8_t, 256>;
+
+template <size_t N>
+constexpr SmallIndex MakeSmallIndex(const IoRow (&rows)[N]) {
+  static_assert(N < 255);
+  SmallIndex index{};
+  for (size_t i = 0; i < N; ++i) {
+    if (rows[i].id < 256) index[rows[i].id] = static_cast<uint8_t>(i + 1);
+  }
+  return index;
+}
+
+constexpr SmallIndex kAvlSmall = MakeSmallIndex(kAvlRows);
+constexpr SmallIndex kGh3000Small = MakeSmallIndex(kGh3000Rows);
+
+}  // namespace
+
 const IoRow* FindIo(std::span<const IoRow> table, uint16_t id, bool fmb) {
-  auto it = std::lower_bound(table.begin(), table.end(), id, [](const IoRow& row, uint16_t v) { return row.id < v; });
-  if (it == table.end() || it->id != id) return nullptr;
-  if (it->family == Family::kFmb && !fmb) return nullptr;
-  return &*it;
+  const IoRow* row = nullptr;
+  const SmallIndex* small = table.data() == kAvlRows ? &kAvlSmall : table.data() == kGh3000Rows ? &kGh3000Small : nullptr;
+  if (small != nullptr && id < 256) {
+    const uint8_t at = (*small)[id];
+    row = at == 0 ? nullptr : &table[at - 1];
+  } else {
+    auto it = std::lower_bound(table.begin(), table.end(), id, [](const IoRow& r, uint16_t v) { return r.id < v; });
+    if (it != table.end() && it->id == id) row = &*it;
+  }
+  if (row != nullptr && row->family == Family::kFmb && !fmb) return nullptr;
+  return row;
 }
 
 bool IsFmbFamily(std::string_view model) {

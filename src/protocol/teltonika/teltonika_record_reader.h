@@ -27,6 +27,7 @@ struct RecordHeader {
   uint16_t speed_kmh = 0;
   uint16_t event_id = 0;      // IO id that triggered the record, 0 = periodic
   int16_t generation = -1;    // codec 16 generation type, -1 elsewhere
+  uint16_t io_count = 0;      // total IO elements as announced (unchecked: a hint only)
 };
 
 // The location part of a codec 7 (GH3000) record; presence by mask bits.
@@ -75,7 +76,7 @@ bool ReadAvlRecord(ByteReader& r, uint8_t codec, bool extended, Sink& sink) {
   h.speed_kmh = r.U16();
   h.event_id = detail::ReadWide(r, wide_id);
   if (codec == kCodec16) h.generation = r.U8();
-  detail::ReadWide(r, wide_count);  // total IO count: redundant with the groups
+  h.io_count = detail::ReadWide(r, wide_count);  // redundant with the groups' own counts
   if (!r.ok()) return false;
   sink.OnHeader(h);
   for (uint8_t size : {uint8_t{1}, uint8_t{2}, uint8_t{4}, uint8_t{8}}) {

@@ -1,4 +1,5 @@
 // AVL record decoders for codecs 8, 8E, 16 and 7 (see teltonika_records.h).
+#include "core/time_util.h"
 #include "protocol/teltonika/teltonika_records.h"
 
 #include <algorithm>
@@ -32,11 +33,12 @@ class AvlSink {
 
   void OnHeader(const RecordHeader& h) {
     const bool coords_ok = std::abs(int64_t{h.lat_raw}) <= 900000000 && std::abs(int64_t{h.lng_raw}) <= 1800000000;
-    if (!ctx_.lenient && (!coords_ok || h.angle > 360 || h.ts_ms < 0)) {
+    const bool time_ok = h.ts_ms >= 0 && h.ts_ms <= kMaxTimestampMs;
+    if (!ctx_.lenient && (!coords_ok || h.angle > 360 || !time_ok)) {
       status_ = Status(StatusCode::kOutOfRange, "impossible coordinates, angle or time in an AVL record");
       return;
     }
-    msg_.ts = h.ts_ms;
+    if (time_ok) msg_.ts = h.ts_ms;  // lenient: an impossible clock leaves the time absent
     msg_.valid = h.satellites > 0;
     // 0/0 with no satellites: the device has never had a fix; no position.
     if (coords_ok && (h.lat_raw != 0 || h.lng_raw != 0 || h.satellites > 0)) {
@@ -47,10 +49,11 @@ class AvlSink {
       msg_.speed_kmh = h.speed_kmh;
     }
     msg_.satellites = h.satellites;
-    // Keys in ascending order: appends, no shifting.
-    if (h.event_id != 0) msg_.attributes.Set(attr::kEventIoId, int64_t{h.event_id});
-    if (h.generation >= 0) msg_.attributes.Set(attr::kGenerationType, int64_t{h.generation});
-    msg_.attributes.Set(attr::kPriority, int64_t{h.priority});
+    // One allocation for the attributes; the wire count is only a hint, capped.
+    msg_.attributes.reserve(std::min<size_t>(h.io_count, 45) + 3);
+    if (h.event_id != 0) io_.HeaderInt(attr::kEventIoId, h.event_id);
+    if (h.generation >= 0) io_.HeaderInt(attr::kGenerationType, h.generation);
+    io_.HeaderInt(attr::kPriority, h.priority);
   }
   void OnGhFix(const GhFix&) {}
   void OnIo(uint16_t id, uint64_t raw, uint8_t size) { io_.Fixed(id, raw, size); }
@@ -75,10 +78,17 @@ class GhSink {
   void OnGhFix(const GhFix& f) {
     const uint8_t m = f.location_mask;
     if (!f.has_location) {
-      msg_.attributes.Set(attr::kDeviceTime, f.ts_ms);  // no fix: the device's clock only
+      io_.HeaderInt(attr::kDeviceTime, f.ts_ms);  // no fix: the device's clock only
       return;
     }
-    msg_.ts = f.ts_ms;
+    if (f.ts_ms < 0 || f.ts_ms > kMaxTimestampMs) {
+      if (!ctx_.lenient) {
+        status_ = Status(StatusCode::kOutOfRange, "impossible time in a GH3000 record");
+        return;
+      }
+    } else {
+      msg_.ts = f.ts_ms;
+    }
     if (m & 0x01) {
       const bool ok = std::isfinite(f.lat) && std::isfinite(f.lng) && std::fabs(f.lat) <= 90 && std::fabs(f.lng) <= 180;
       if (!ok && !ctx_.lenient) {
@@ -99,7 +109,7 @@ class GhSink {
       const uint32_t divisor = f.operator_code >= 100000 ? 1000 : 100;
       msg_.cell = CellTower{f.operator_code / divisor, f.operator_code % divisor, f.lac, f.cell_id};
     }
-    if (m & 0x40) msg_.attributes.Set(attr::kRssi, int64_t{f.rssi});
+    if (m & 0x40) io_.HeaderInt(attr::kRssi, f.rssi);
   }
   void OnIo(uint16_t id, uint64_t raw, uint8_t size) { io_.Fixed(id, raw, size); }
   void OnIoBytes(uint16_t id, std::span<const uint8_t> value) { io_.Bytes(id, value); }
