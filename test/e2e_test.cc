@@ -9,6 +9,7 @@
 #include "app/server.h"
 #include "core/time_util.h"
 #include "protocol/gt06/gt06_encoder.h"
+#include "protocol/teltonika/teltonika_encoder.h"
 #include "test_client.h"
 
 namespace fleetd {
@@ -33,6 +34,8 @@ class E2eTest : public ::testing::Test {
     Config config;
     config.data_dir = data_dir_.string();
     config.listens.push_back(ListenSpec{"gt06", {"127.0.0.1", 0}});
+    config.listens.push_back(ListenSpec{"teltonika", {"127.0.0.1", 0}});
+    config.listens.push_back(ListenSpec{"osmand", {"127.0.0.1", 0}});
     config.api = {"127.0.0.1", 0};
     config.threads = 2;
     config.batch_wait_ms = 5;
@@ -80,11 +83,10 @@ class E2eTest : public ::testing::Test {
   }
 
   // Polls until the device has `count` stored positions (or 10 s pass).
-  nlohmann::json WaitForPositions(size_t count) {
+  nlohmann::json WaitForPositions(size_t count, const std::string& uid = kImei) {
     nlohmann::json positions;
     for (int i = 0; i < 200; ++i) {
-      auto res = Http(server_->api_port(), "GET", std::string("/api/v1/devices/") + kImei + "/positions",
-                      "", acme_token_);
+      auto res = Http(server_->api_port(), "GET", "/api/v1/devices/" + uid + "/positions", "", acme_token_);
       if (res.status == 200) {
         positions = res.Json()["positions"];
         if (positions.size() >= count) return positions;
@@ -260,6 +262,56 @@ TEST_F(E2eTest, PerDeviceLenientSettingAcceptsBadChecksums) {
   EXPECT_EQ(positions[0]["ts"], "2026-03-04T05:06:07Z");
   EXPECT_NEAR(positions[0]["lat"].get<double>(), 48.8566, 1e-5);
   EXPECT_EQ(server_->metrics().CounterTotal("fleetd_frames_rejected_total"), 0);
+}
+
+TEST_F(E2eTest, TeltonikaRecordsAcknowledgedWithTheirCountAfterStorage) {
+  DeviceClient device(server_->listener_port("teltonika"));
+  device.Send(teltonika::EncodeImei(kImei));
+  EXPECT_EQ(device.Read(1), std::vector<uint8_t>{0x01});
+  std::vector<teltonika::AvlRecord> records(3);
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].time_ms = *MakeTimestamp(2026, 6, 1, 8, 0, static_cast<int>(i));
+    records[i].lat = 54.6872 + 0.001 * static_cast<double>(i);
+    records[i].lng = 25.2797;
+    records[i].satellites = 10;
+    records[i].speed_kmh = 70;
+    records[i].io1 = {{239, 1}};  // ignition on
+  }
+  device.Send(teltonika::EncodeCodec8(records));
+  EXPECT_EQ(device.Read(4), (std::vector<uint8_t>{0, 0, 0, 3}));  // sent only once durable
+  // The reply left after the commit, so one read (no polling) must see all three.
+  auto stored = Http(server_->api_port(), "GET", std::string("/api/v1/devices/") + kImei + "/positions", "",
+                     acme_token_);
+  ASSERT_EQ(stored.status, 200);
+  auto positions = stored.Json()["positions"];
+  ASSERT_EQ(positions.size(), 3u);
+  EXPECT_EQ(positions[0]["protocol"], "teltonika");
+  EXPECT_EQ(positions[0]["ts"], "2026-06-01T08:00:00Z");
+  EXPECT_NEAR(positions[2]["lat"].get<double>(), 54.6892, 1e-6);
+  EXPECT_EQ(positions[0]["ignition"], true);
+  EXPECT_EQ(positions[0]["speed_kmh"], 70);
+}
+
+TEST_F(E2eTest, PhoneOverOsmandHttpIsStored) {
+  DeviceClient phone(server_->listener_port("osmand"));
+  std::string request = std::string("GET /?id=") + kImei +
+                        "&lat=52.52&lon=13.405&timestamp=1780300800&speed=10&bearing=45 HTTP/1.1\r\n"
+                        "Host: fleetd\r\n\r\n";
+  phone.Send(std::vector<uint8_t>(request.begin(), request.end()));
+  auto reply = phone.Read(15);
+  EXPECT_EQ(std::string(reply.begin(), reply.end()), "HTTP/1.1 200 OK");
+  auto positions = WaitForPositions(1);
+  ASSERT_EQ(positions.size(), 1u);
+  EXPECT_EQ(positions[0]["protocol"], "osmand");
+  EXPECT_NEAR(positions[0]["lat"].get<double>(), 52.52, 1e-9);
+  EXPECT_EQ(positions[0]["ts"], "2026-06-01T08:00:00Z");
+  EXPECT_NEAR(positions[0]["speed_kmh"].get<double>(), 18.52, 1e-9);  // knots on the wire
+
+  DeviceClient bad(server_->listener_port("osmand"));
+  std::string no_id = "GET /?lat=1&lon=2 HTTP/1.1\r\nHost: fleetd\r\n\r\n";
+  bad.Send(std::vector<uint8_t>(no_id.begin(), no_id.end()));
+  auto answer = bad.Read(12);
+  EXPECT_EQ(std::string(answer.begin(), answer.end()), "HTTP/1.1 400");
 }
 
 TEST_F(E2eTest, RejectsBadCredentialsAndTokens) {

@@ -103,6 +103,11 @@ bool TcpSession::ProcessBuffer() {
       begin_ += dropped;
       garbage_bytes_ += dropped;
       Reject(r.error);
+      if (protocol_.transport == Transport::kHttp) {
+        // HTTP cannot resynchronise after a bad request: close, as servers do.
+        DoClose();
+        return false;
+      }
     } else {
       auto frame = pending.first(r.consumed);
       begin_ += r.consumed;
