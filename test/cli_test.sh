@@ -45,9 +45,12 @@ check "decode says why" grep -q "bad_checksum" "$work/dec.err"
 
 # --- a running server, administered from the side ---
 gt06_port=$(free_port)
+telt_port=$(free_port)
+h02_port=$(free_port)
 api_port=$(free_port)
 data="$work/data"
-"$fleetd" run --data-dir "$data" --listen "gt06=127.0.0.1:$gt06_port" --api "127.0.0.1:$api_port" \
+"$fleetd" run --data-dir "$data" --listen "gt06=127.0.0.1:$gt06_port" --listen "teltonika=127.0.0.1:$telt_port" \
+  --listen "h02=127.0.0.1:$h02_port" --api "127.0.0.1:$api_port" \
   > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -60,7 +63,7 @@ check "server answers /healthz" curl -sf "http://127.0.0.1:$api_port/healthz" -o
 check "tenant add" [ $? -eq 0 ]
 "$fleetd" tenant add acme --data-dir "$data" > /dev/null 2>&1
 check "duplicate tenant fails" [ $? -ne 0 ]
-for i in 1 2 3; do
+for i in 1 2 3 5 6; do
   "$fleetd" device add --tenant acme --uid "86000000000000$i" --name "truck $i" --data-dir "$data" > /dev/null
 done
 check "device add for unknown tenant fails" bash -c "! '$fleetd' device add --tenant nobody --uid 1 --data-dir '$data' 2>/dev/null"
@@ -79,6 +82,12 @@ check "token printed" [ -n "$token" ]
   --frames-per-write 10 > "$work/sim.json"
 check "sim reports 150 positions sent" grep -q '"positions_sent":150' "$work/sim.json"
 "$fleetd" sim --port "$gt06_port" --devices 1 --first-imei 860000000000004 --messages 5 > "$work/sim4.json"
+"$fleetd" sim --protocol teltonika --port "$telt_port" --devices 1 --first-imei 860000000000005 --messages 40 \
+  --interval-ms 0 --frames-per-write 8 > "$work/sim5.json"
+check "teltonika sim sent 40" grep -q '"positions_sent":40' "$work/sim5.json"
+"$fleetd" sim --protocol h02 --port "$h02_port" --devices 1 --first-imei 860000000000006 --messages 30 \
+  --interval-ms 0 --frames-per-write 5 > "$work/sim6.json"
+check "h02 sim sent 30" grep -q '"positions_sent":30' "$work/sim6.json"
 check "unregistered sim device is refused" grep -q '"logins_refused":1' "$work/sim4.json"
 
 count=0
@@ -90,13 +99,19 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 check "all 50 positions of device 2 stored (got $count)" [ "$count" = 50 ]
+stored_count() {
+  curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/api/v1/devices/$1/positions?limit=1000" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["positions"]))'
+}
+check "all 40 teltonika positions stored" [ "$(stored_count 860000000000005)" = 40 ]
+check "all 30 h02 positions stored" [ "$(stored_count 860000000000006)" = 30 ]
 login=$(curl -s -X POST -d '{"email":"ops@acme.test","password":"long enough pw"}' \
   "http://127.0.0.1:$api_port/api/v1/auth/login")
 check "login by the CLI-created user" grep -q access_token <<<"$login"
 "$fleetd" device pending --data-dir "$data" > "$work/pending.out"
 check "pending lists the unregistered device" grep -q 860000000000004 "$work/pending.out"
 metrics=$(curl -s "http://127.0.0.1:$api_port/metrics")
-check "metrics count stored positions" grep -q "fleetd_positions_stored_total 150" <<<"$metrics"
+check "metrics count stored positions" grep -q "fleetd_positions_stored_total 220" <<<"$metrics"
 
 kill -TERM "$server_pid"
 wait "$server_pid"

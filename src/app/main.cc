@@ -235,7 +235,9 @@ int main(int argc, char** argv) {
   decode->add_option("--uid", decode_options.uid, "Device uid, for frames captured after the login");
 
   SimOptions sim_options;
-  auto* sim = app.add_subcommand("sim", "Simulated GT06 devices on moving routes");
+  auto* sim = app.add_subcommand("sim", "Simulated trackers on moving routes");
+  sim->add_option("--protocol,-p", sim_options.protocol, "gt06, teltonika or h02")
+      ->check(CLI::IsMember({"gt06", "teltonika", "h02"}));
   sim->add_option("--host", sim_options.host);
   sim->add_option("--port", sim_options.port);
   sim->add_option("--devices,-n", sim_options.devices)->check(CLI::Range(1, 100000));

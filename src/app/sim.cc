@@ -21,6 +21,8 @@
 
 #include "core/time_util.h"
 #include "protocol/gt06/gt06_encoder.h"
+#include "protocol/h02/h02_encoder.h"
+#include "protocol/teltonika/teltonika_encoder.h"
 
 namespace fleetd {
 namespace {
@@ -74,6 +76,46 @@ class Route {
   double lat_, lng_, heading_, cruise_, speed_ = 0;
 };
 
+// Appends one position of `route` in the protocol's own form (Teltonika
+// records are collected in `avl` and sent as one packet per write).
+void AppendPosition(const std::string& protocol, const std::string& imei, const Route& route, int64_t fix_time,
+                    uint16_t& serial, std::vector<uint8_t>& out, std::vector<teltonika::AvlRecord>& avl) {
+  if (protocol == "teltonika") {
+    teltonika::AvlRecord r;
+    r.time_ms = fix_time;
+    r.lat = route.lat();
+    r.lng = route.lng();
+    r.angle = static_cast<uint16_t>(route.heading());
+    r.satellites = 9;
+    r.speed_kmh = static_cast<uint16_t>(route.speed());
+    r.io1 = {{239, 1}, {240, 1}};  // ignition, movement
+    avl.push_back(std::move(r));
+    return;
+  }
+  if (protocol == "h02") {
+    h02::PositionFix fix;
+    fix.time_ms = fix_time;
+    fix.lat = route.lat();
+    fix.lng = route.lng();
+    fix.speed_kmh = route.speed();
+    fix.heading = route.heading();
+    auto frame = h02::EncodeV1(imei, fix);
+    out.insert(out.end(), frame.begin(), frame.end());
+    return;
+  }
+  gt06::PositionFix fix;
+  fix.time_ms = fix_time;
+  fix.lat = route.lat();
+  fix.lng = route.lng();
+  fix.speed_kmh = route.speed();
+  fix.heading = route.heading();
+  fix.satellites = 9;
+  fix.valid = true;
+  fix.ignition = true;
+  auto frame = gt06::EncodePosition(fix, serial++);
+  out.insert(out.end(), frame.begin(), frame.end());
+}
+
 struct Shared {
   const SimOptions& options;
   SimStats& stats;
@@ -122,24 +164,29 @@ awaitable<void> Device(int index, Shared& shared) {
   }
   shared.stats.connected++;
   uint16_t serial = 1;
-  auto login = gt06::EncodeLogin(imei, serial++);
-  co_await asio::async_write(socket, asio::buffer(login), asio::redirect_error(use_awaitable, ec));
-  // The acknowledgement comes only for a registered device; without it, stop.
-  asio::steady_timer timeout(executor, std::chrono::milliseconds(o.connect_timeout_ms));
-  timeout.async_wait([&socket](const boost::system::error_code& e) {
-    if (!e) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
+  const bool is_gt06 = o.protocol == "gt06", is_teltonika = o.protocol == "teltonika";
+  if (is_gt06 || is_teltonika) {
+    // A handshake the server answers only for a registered device.
+    auto login = is_gt06 ? gt06::EncodeLogin(imei, serial++) : teltonika::EncodeImei(imei);
+    co_await asio::async_write(socket, asio::buffer(login), asio::redirect_error(use_awaitable, ec));
+    asio::steady_timer timeout(executor, std::chrono::milliseconds(o.connect_timeout_ms));
+    timeout.async_wait([&socket](const boost::system::error_code& e) {
+      if (!e) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      }
+    });
+    std::array<uint8_t, 10> ack{};
+    const size_t ack_size = is_gt06 ? 10 : 1;
+    if (!ec) co_await asio::async_read(socket, asio::buffer(ack.data(), ack_size), asio::redirect_error(use_awaitable, ec));
+    timeout.cancel();
+    const bool accepted = is_gt06 ? ack[0] == 0x78 && ack[3] == 0x01 : ack[0] == 0x01;
+    if (ec || !accepted) {
+      shared.stats.logins_refused++;
+      co_return;
     }
-  });
-  std::array<uint8_t, 10> ack{};
-  if (!ec) co_await asio::async_read(socket, asio::buffer(ack), asio::redirect_error(use_awaitable, ec));
-  timeout.cancel();
-  if (ec || ack[0] != 0x78 || ack[3] != 0x01) {
-    shared.stats.logins_refused++;
-    co_return;
   }
-  shared.stats.logins_acked++;
+  shared.stats.logins_acked++;  // (H02 has no handshake: connected counts as accepted)
   auto server_closed = std::make_shared<bool>(false);
   asio::co_spawn(executor, DrainReplies(socket_ptr, shared, server_closed), asio::detached);
 
@@ -149,6 +196,7 @@ awaitable<void> Device(int index, Shared& shared) {
   fix_time -= fix_time % 1000;  // GT06 carries whole seconds
   asio::steady_timer tick(executor);
   std::vector<uint8_t> out;
+  std::vector<teltonika::AvlRecord> avl;
   int64_t sent = 0;
   while (!shared.Done() && (o.messages == 0 || sent < o.messages)) {
     out.clear();
@@ -156,22 +204,17 @@ awaitable<void> Device(int index, Shared& shared) {
     for (int f = 0; f < frames && (o.messages == 0 || sent < o.messages); ++f) {
       route.Advance(load_mode ? 1.0 : o.interval_ms / 1000.0);
       fix_time = load_mode ? fix_time + 1000 : std::max(fix_time + 1000, NowMs() / 1000 * 1000);
-      gt06::PositionFix fix;
-      fix.time_ms = fix_time;
-      fix.lat = route.lat();
-      fix.lng = route.lng();
-      fix.speed_kmh = route.speed();
-      fix.heading = route.heading();
-      fix.satellites = 9;
-      fix.valid = true;
-      fix.ignition = true;
-      auto frame = gt06::EncodePosition(fix, serial++);
-      out.insert(out.end(), frame.begin(), frame.end());
+      AppendPosition(o.protocol, imei, route, fix_time, serial, out, avl);
       ++sent;
-      if (o.heartbeat_every > 0 && sent % o.heartbeat_every == 0) {
+      if (is_gt06 && o.heartbeat_every > 0 && sent % o.heartbeat_every == 0) {
         auto hb = gt06::EncodeHeartbeat(/*ignition=*/true, /*voltage_level=*/6, /*gsm_signal=*/4, serial++);
         out.insert(out.end(), hb.begin(), hb.end());
       }
+    }
+    if (!avl.empty()) {  // Teltonika: the batch of records is one AVL packet
+      auto packet = teltonika::EncodeCodec8(avl);
+      out.insert(out.end(), packet.begin(), packet.end());
+      avl.clear();
     }
     co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
     if (ec) {
@@ -196,6 +239,10 @@ awaitable<void> Device(int index, Shared& shared) {
 }
 
 }  // namespace
+
+bool SimSupports(const std::string& protocol) {
+  return protocol == "gt06" || protocol == "teltonika" || protocol == "h02";
+}
 
 void RunSim(const SimOptions& options, SimStats& stats, const std::atomic<bool>& stop) {
   asio::io_context io(1);

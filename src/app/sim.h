@@ -1,4 +1,4 @@
-// `fleetd sim`: simulated GT06 trackers driving plausible routes.
+// `fleetd sim`: simulated trackers (GT06, Teltonika or H02) driving plausible routes.
 //
 // Used by the demo, the end-to-end tests and the load harness. Each device
 // logs in, waits for the login acknowledgement (an unregistered device gets
@@ -15,6 +15,7 @@
 namespace fleetd {
 
 struct SimOptions {
+  std::string protocol = "gt06";  // gt06, teltonika or h02
   std::string host = "127.0.0.1";
   uint16_t port = 5023;
   int devices = 10;
@@ -37,6 +38,9 @@ struct SimStats {
   std::atomic<int64_t> heartbeats_acked{0};
   std::atomic<int64_t> errors{0};
 };
+
+// Whether RunSim can simulate this protocol.
+bool SimSupports(const std::string& protocol);
 
 // Runs until every device has sent its messages, the duration passes, or
 // `stop` becomes true. Blocks the calling thread.
