@@ -1,37 +1,16 @@
-// Loads the shared AIS-140 vectors (FLEETD_VECTORS_DIR/ais140.json) for the
-// tests and the benchmark. The data stays in /work/shared/vectors; see its README.
+// The shared ais140 vectors (FLEETD_VECTORS_DIR/ais140.json) for the tests and the
+// benchmark, read by the one loader all protocols share.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
+#include "protocol/testing/vector_file.h"
 
 namespace fleetd::ais140 {
 
-struct VectorCase {
-  std::string id;           // "ais140-NNN", upstream order
-  std::string test_method;  // replay group
-  std::string kind;         // informative only
-  std::vector<uint8_t> packet;  // the ascii sentence as bytes
-  nlohmann::json expect;    // upstream's assertion, see the README
-  nlohmann::json meta;
-};
-
-struct VectorFrame {
-  std::string id;
-  std::vector<uint8_t> input;
-  std::vector<uint8_t> expected_frame;
-};
-
-struct VectorFile {
-  std::vector<VectorCase> cases;  // sorted by id
-  std::vector<VectorFrame> frames;
-};
+using vectors::VectorCase;
+using vectors::VectorFile;
+using vectors::VectorFrame;
 
 // nullopt (with a message on stderr) when the file is missing or malformed.
-std::optional<VectorFile> LoadAis140Vectors();
+inline std::optional<VectorFile> LoadAis140Vectors() { return vectors::LoadVectorFile("ais140"); }
 
 }  // namespace fleetd::ais140

@@ -8,6 +8,7 @@
 
 #include "core/hex.h"
 #include "protocol/teltonika/teltonika_encoder.h"
+#include "protocol/testing/framer_feed.h"
 #include "protocol/teltonika/teltonika_vectors.h"
 #include "protocol/teltonika/teltonika_wire.h"
 
@@ -16,35 +17,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-struct Fed {
-  std::vector<Bytes> frames;
-  int errors = 0;
-  size_t left = 0;  // bytes still buffered at the end
-};
-
-// Feeds `input` in chunks of `chunk` bytes, as a listener would.
-Fed Feed(const Framer& framer, const Bytes& input, size_t chunk) {
-  Fed fed;
-  Bytes buf;
-  for (size_t at = 0; at < input.size(); at += chunk) {
-    buf.insert(buf.end(), input.begin() + at, input.begin() + std::min(input.size(), at + chunk));
-    for (;;) {
-      const FrameResult r = framer.Next(buf);
-      if (r.kind == FrameResult::Kind::kNeedMore) {
-        EXPECT_EQ(r.consumed, 0u);
-        break;
-      }
-      EXPECT_GE(r.consumed, 1u);
-      EXPECT_LE(r.consumed, buf.size());
-      if (r.kind == FrameResult::Kind::kFrame) fed.frames.emplace_back(buf.begin(), buf.begin() + r.consumed);
-      if (r.kind == FrameResult::Kind::kError) ++fed.errors;
-      buf.erase(buf.begin(), buf.begin() + r.consumed);
-    }
-    EXPECT_LE(buf.size(), framer.max_frame_size());
-  }
-  fed.left = buf.size();
-  return fed;
-}
+using framer_testing::Fed;
+using framer_testing::Feed;
 
 Bytes Hex(std::string_view text) { return *ParseHex(text); }
 
