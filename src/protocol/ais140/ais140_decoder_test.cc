@@ -14,6 +14,7 @@
 #include "core/time_util.h"
 #include "fleetd/attribute_keys.h"
 #include "protocol/ais140/ais140_layouts.h"
+#include "protocol/testing/upstream_checks.h"
 #include "protocol/ais140/ais140_vectors.h"
 #include "protocol/ais140/ais140_wire.h"
 
@@ -67,13 +68,8 @@ std::optional<json> Upstream(const Message& m, const std::string& key) {
 }
 
 std::optional<std::string> CheckPosition(const Message& m, TimestampMs now) {
-  if (!m.has_position()) return "no position";
-  if (std::fabs(*m.lat) > 90 || std::fabs(*m.lng) > 180) return "coordinates out of range";
-  if (!m.ts || *m.ts < *MakeTimestamp(2000, 1, 1, 0, 0, 0) || *m.ts > now + 25 * 3600 * 1000) return "bad fix time";
-  if (m.speed_kmh && (*m.speed_kmh < 0 || *m.speed_kmh > 869 * 1.852)) return "speed out of range";
-  if (m.heading && (*m.heading < 0 || *m.heading >= 360)) return "heading out of range";
-  if (m.device_uid.size() != 15 || m.protocol != "ais140") return "missing identity";
-  return std::nullopt;
+  if (m.device_uid.size() != 15) return "missing identity";  // AIS-140 ids are IMEIs
+  return vectors::PositionProblem(m, now, "ais140");
 }
 
 std::optional<std::string> Check(const ais140::VectorCase& c, const Status& status, const DecodeOutput& out) {

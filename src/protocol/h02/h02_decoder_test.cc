@@ -14,6 +14,7 @@
 #include "core/time_util.h"
 #include "fleetd/attribute_keys.h"
 #include "protocol/h02/h02_encoder.h"
+#include "protocol/testing/upstream_checks.h"
 #include "protocol/h02/h02_vectors.h"
 
 namespace fleetd {
@@ -61,13 +62,7 @@ const std::map<std::string, Getter>& AttributeMap() {
 // ---- upstream's assertion forms -> one failure message, or nullopt ----
 
 std::optional<std::string> CheckPosition(const Message& m, TimestampMs now) {
-  if (!m.has_position()) return "no position";
-  if (std::fabs(*m.lat) > 90 || std::fabs(*m.lng) > 180) return "coordinates out of range";
-  if (!m.ts || *m.ts < *MakeTimestamp(2000, 1, 1, 0, 0, 0) || *m.ts > now + 25 * 3600 * 1000) return "bad fix time";
-  if (m.speed_kmh && (*m.speed_kmh < 0 || *m.speed_kmh > 869 * 1.852)) return "speed out of range";
-  if (m.heading && (*m.heading < 0 || *m.heading >= 360)) return "heading out of range";
-  if (m.device_uid.empty() || m.protocol != "h02") return "missing identity";
-  return std::nullopt;
+  return vectors::PositionProblem(m, now, "h02");
 }
 
 std::optional<std::string> Check(const h02::VectorCase& c, const Status& status, const DecodeOutput& out) {

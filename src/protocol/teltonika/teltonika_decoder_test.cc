@@ -16,6 +16,7 @@
 #include "protocol/teltonika/teltonika_encoder.h"
 #include "protocol/teltonika/teltonika_io_table.h"
 #include "protocol/teltonika/teltonika_udp_decoder.h"
+#include "protocol/testing/upstream_checks.h"
 #include "protocol/teltonika/teltonika_vectors.h"
 
 namespace fleetd {
@@ -58,20 +59,10 @@ const std::map<std::string, Getter>& AttributeMap() {
   return kMap;
 }
 
-bool SameValue(const json& a, const json& b) {
-  if (a.is_number() && b.is_number()) return std::fabs(a.get<double>() - b.get<double>()) < 1e-6;
-  return a == b;
-}
+using vectors::SameValue;
 
 std::optional<std::string> CheckPosition(const Message& m, TimestampMs now) {
-  if (!m.has_position()) return "no position";
-  if (std::fabs(*m.lat) > 90 || std::fabs(*m.lng) > 180) return "coordinates out of range";
-  if (!m.ts || *m.ts < *MakeTimestamp(2000, 1, 1, 0, 0, 0) || *m.ts > now + 25 * 3600 * 1000) return "bad fix time";
-  if (m.altitude_m && (*m.altitude_m < -12262 || *m.altitude_m > 18000)) return "altitude out of range";
-  if (m.speed_kmh && (*m.speed_kmh < 0 || *m.speed_kmh > 869 * 1.852)) return "speed out of range";
-  if (m.heading && (*m.heading < 0 || *m.heading >= 360)) return "heading out of range";
-  if (m.device_uid.empty() || m.protocol != "teltonika") return "missing identity";
-  return std::nullopt;
+  return vectors::PositionProblem(m, now, "teltonika");
 }
 
 std::optional<std::string> Check(const teltonika::VectorCase& c, const Status& status, const DecodeOutput& out) {

@@ -1,0 +1,39 @@
+// The checks the vector README says upstream applies to every decoded
+// position (verifyPosition), once for all protocol suites.
+#pragma once
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time_util.h"
+#include "fleetd/message.h"
+
+namespace fleetd::vectors {
+
+// nullopt when `m` passes; otherwise what is wrong. Speeds are km/h here
+// (upstream's 869 knots limit times 1.852).
+inline std::optional<std::string> PositionProblem(const Message& m, TimestampMs now, std::string_view protocol,
+                                                  bool check_altitude = true) {
+  if (!m.has_position()) return "no position";
+  if (std::fabs(*m.lat) > 90 || std::fabs(*m.lng) > 180) return "coordinates out of range";
+  if (!m.ts || *m.ts < *MakeTimestamp(2000, 1, 1, 0, 0, 0) || *m.ts > now + 25 * 3600 * 1000) return "bad fix time";
+  if (check_altitude && m.altitude_m && (*m.altitude_m < -12262 || *m.altitude_m > 18000)) {
+    return "altitude out of range";
+  }
+  if (m.speed_kmh && (*m.speed_kmh < 0 || *m.speed_kmh > 869 * 1.852)) return "speed out of range";
+  if (m.heading && (*m.heading < 0 || *m.heading >= 360)) return "heading out of range";
+  if (m.device_uid.empty() || m.protocol != protocol) return "missing identity";
+  return std::nullopt;
+}
+
+// Upstream compares with Java equals; numbers here may differ in the last bits.
+inline bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_number() && b.is_number()) return std::fabs(a.get<double>() - b.get<double>()) < 1e-6;
+  return a == b;
+}
+
+}  // namespace fleetd::vectors
