@@ -27,7 +27,7 @@ if [ ! -f "$dir/build.ninja" ]; then
   CXX=clang++ cmake -S . -B "$dir" -G Ninja -DFLEETD_FUZZ=ON -DFLEETD_BENCHMARKS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" || exit 1
 fi
-cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz ||
+cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz ||
   { echo "fuzz: build failed (is test/fuzz wired into CMakeLists.txt under FLEETD_FUZZ? see docs/fuzzing.md)"; exit 1; }
 bin="$dir/test/fuzz"
 
@@ -79,6 +79,10 @@ for block in re.findall(r"```json\n(.*?)```", text, re.S):
     save("json", block.encode())
 save("json", b'{"device_uid":"1","kind":"alarm","alarm":"sos","satellites":3,"attributes":{"mcc":1,"mnc":2,"lac":3,"cell_id":4}}')
 
+# MQTT device payloads (issue 4's v1 form), with raw CAN frames.
+save("mqtt", b'{"v":1,"ts":"2026-05-21T10:30:00Z","lat":23.8103,"lng":90.4125,"speed":45.2,"heading":180,"ignition":true,"odometer":123456.7,"battery_v":12.4}')
+save("mqtt", b'{"v":1,"can":[{"id":"0CF00400","data":"FFFFFFE02EFFFFFF"},{"obd":"410C1AF8"}],"x":"y"}')
+
 # Every numeric field at a huge value: the readers' range checks and casts.
 fields = re.findall(r"^\| `([a-z0-9_]+)` \| (?:number|integer) \|", text, re.M)
 for n in fields:
@@ -129,5 +133,6 @@ for p in $protocols; do
 done
 wanted can && run can "$bin/can_fuzz" "$dir/corpus/can"
 wanted json && run json "$bin/json_fuzz" "$dir/corpus/json"
+wanted mqtt && run mqtt "$bin/mqtt_fuzz" "$dir/corpus/mqtt"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
