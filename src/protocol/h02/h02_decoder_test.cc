@@ -9,12 +9,15 @@
 #include <map>
 #include <random>
 
+#include <charconv>
+
 #include <gtest/gtest.h>
 
 #include "core/time_util.h"
 #include "fleetd/attribute_keys.h"
 #include "protocol/h02/h02_encoder.h"
 #include "protocol/testing/upstream_checks.h"
+#include "protocol/h02/h02_fields.h"
 #include "protocol/h02/h02_vectors.h"
 
 namespace fleetd {
@@ -407,6 +410,43 @@ TEST(H02Decoder, HostileBinary) {
   x_frame[0] = 'X';
   EXPECT_EQ(H02Decoder().Decode(x_frame, strict, 1, out).code(), StatusCode::kUnsupported);
   EXPECT_EQ(H02Decoder().Decode(std::span(good).first(20), lenient, 1, out).code(), StatusCode::kMalformed);
+}
+
+}  // namespace
+}  // namespace fleetd
+
+namespace fleetd {
+namespace {
+
+// The fast decimal path must give exactly what from_chars gives.
+TEST(H02FieldsTest, FastDecimalParseMatchesFromChars) {
+  uint64_t state = 88172645463325252ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const int int_digits = static_cast<int>(next() % 9) + 1, frac_digits = static_cast<int>(next() % 7);
+    std::string text = (next() % 4 == 0) ? "-" : "";
+    for (int d = 0; d < int_digits; ++d) text += static_cast<char>('0' + next() % 10);
+    if (frac_digits > 0) {
+      text += '.';
+      for (int d = 0; d < frac_digits; ++d) text += static_cast<char>('0' + next() % 10);
+    }
+    double fast = 0, reference = 0;
+    ASSERT_TRUE(h02::ParseDouble(text, fast)) << text;
+    std::from_chars(text.data(), text.data() + text.size(), reference, std::chars_format::fixed);
+    ASSERT_EQ(fast, reference) << text;
+  }
+  double v = 0;
+  EXPECT_FALSE(h02::ParseDouble("", v));
+  EXPECT_FALSE(h02::ParseDouble("+1", v));
+  EXPECT_FALSE(h02::ParseDouble("1.2.3", v));
+  EXPECT_FALSE(h02::ParseDouble("12a", v));
+  EXPECT_TRUE(h02::ParseDouble("2235.1777", v));
+  EXPECT_EQ(v, 2235.1777);
 }
 
 }  // namespace

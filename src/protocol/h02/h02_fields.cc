@@ -71,9 +71,40 @@ bool ParseHex(std::string_view s, uint64_t& out) {
   return !s.empty() && s.size() <= 16 && s.front() != '-' && Whole(s, out, 16);
 }
 
+// Exact fast path for plain decimals of at most 15 digits (every H02 number):
+// the mantissa and the power of ten are both exact doubles, so one division
+// rounds correctly, as from_chars would. libstdc++ 12's floating from_chars
+// goes through strtod and was the largest item in the H02 profile.
+static bool ParseSmallDecimal(std::string_view s, double& out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  size_t i = 0;
+  const bool negative = s.front() == '-';
+  if (negative) i = 1;
+  uint64_t mantissa = 0;
+  int digits = 0, fraction = -1;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (c == '.' && fraction < 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15) return false;
+  const double value = static_cast<double>(mantissa) / kPow10[fraction < 0 ? 0 : fraction];
+  out = negative ? -value : value;
+  return true;
+}
+
 bool ParseDouble(std::string_view s, double& out) {
   s = TrimSpaces(s);
   if (s.empty() || s.front() == '+') return false;
+  if (ParseSmallDecimal(s, out)) return true;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::fixed);
   return ec == std::errc() && end == s.data() + s.size();
 }
