@@ -105,7 +105,7 @@ class Store {
   virtual Result<std::vector<Device>> ListDevices(int64_t tenant_id) = 0;
   // Changes the given settings of a device (absent ones stay). kNotFound if
   // no device has the uid. Listeners pick the change up on the device's next
-  // connection.
+  // connection once their 30 s device cache has expired (DeviceDirectory).
   virtual Result<Device> UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) = 0;
   virtual Result<User> AddUser(const User& user) = 0;
   virtual Result<User> FindUserByEmail(const std::string& email) = 0;
