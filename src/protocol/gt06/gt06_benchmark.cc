@@ -2,6 +2,8 @@
 // vectors (frames/s). The output is reused, as a listener reuses it.
 #include <benchmark/benchmark.h>
 
+#include "protocol/testing/decode_loop.h"
+
 #include "protocol/gt06/gt06_decoder.h"
 #include "protocol/gt06/gt06_framer.h"
 #include "protocol/gt06/gt06_vectors.h"
@@ -43,18 +45,8 @@ void BM_FrameAndDecodePositions(benchmark::State& state) {
   out.reply.reserve(64);
   int64_t frames = 0;
   for (auto _ : state) {
-    std::span<const uint8_t> rest(stream);
-    while (!rest.empty()) {
-      const FrameResult r = framer.Next(rest);
-      if (r.kind == FrameResult::Kind::kNeedMore) break;
-      if (r.kind == FrameResult::Kind::kFrame) {
-        out.messages.clear();
-        out.reply.clear();
-        benchmark::DoNotOptimize(decoder.Decode(rest.first(r.consumed), session, 1, out));
-        ++frames;
-      }
-      rest = rest.subspan(r.consumed);
-    }
+    // Every packet of the stream decodes to exactly one message: messages = frames.
+    frames += vectors::FrameAndDecodeStream(framer, decoder, session, stream, out);
   }
   state.SetItemsProcessed(frames);
   state.counters["frames_per_pass"] = static_cast<double>(frames_per_pass);

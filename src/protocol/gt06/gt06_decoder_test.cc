@@ -45,23 +45,9 @@ bool IsKnownGap(const std::string& id) {
 
 // ---- upstream attribute -> fleetd field mapping (documented in docs/protocols/gt06.md) ----
 
-std::optional<json> FromAttr(const Message& m, std::string_view key, double scale = 1) {
-  if (m.cell) {  // the typed cell tower stands for these four attributes
-    if (key == attr::kMcc) return json(m.cell->mcc);
-    if (key == attr::kMnc) return json(m.cell->mnc);
-    if (key == attr::kLac) return json(m.cell->lac);
-    if (key == attr::kCellId) return json(m.cell->cell_id);
-  }
-  auto it = m.attributes.find(key);
-  if (it == m.attributes.end()) return std::nullopt;
-  return std::visit(
-      [scale](const auto& v) -> json {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double>) return v * scale;
-        else return v;
-      },
-      it->second);
-}
+constexpr auto FromAttr = [](const Message& m, std::string_view key, double scale = 1) {
+  return vectors::AttributeJson(m, key, scale);
+};
 
 template <typename T>
 std::optional<json> FromField(const std::optional<T>& field, double scale = 1) {

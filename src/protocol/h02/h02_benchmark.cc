@@ -2,6 +2,8 @@
 // message (messages/s). The output is reused, as a listener reuses it.
 #include <benchmark/benchmark.h>
 
+#include "protocol/testing/decode_loop.h"
+
 #include "protocol/h02/h02_decoder.h"
 #include "protocol/h02/h02_framer.h"
 #include "protocol/h02/h02_vectors.h"
@@ -42,18 +44,7 @@ void FrameAndDecode(benchmark::State& state, bool positions_only) {
   out.reply.reserve(64);
   int64_t messages = 0;
   for (auto _ : state) {
-    std::span<const uint8_t> rest(stream);
-    while (!rest.empty()) {
-      const FrameResult r = framer.Next(rest);
-      if (r.kind == FrameResult::Kind::kNeedMore) break;
-      if (r.kind == FrameResult::Kind::kFrame) {
-        out.messages.clear();
-        out.reply.clear();
-        benchmark::DoNotOptimize(decoder.Decode(rest.first(r.consumed), session, 1, out));
-        messages += static_cast<int64_t>(out.messages.size());
-      }
-      rest = rest.subspan(r.consumed);
-    }
+    messages += vectors::FrameAndDecodeStream(framer, decoder, session, stream, out);
   }
   state.SetItemsProcessed(messages);
   state.counters["frames_per_pass"] = static_cast<double>(frames_per_pass);

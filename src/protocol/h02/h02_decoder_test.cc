@@ -46,11 +46,9 @@ bool IsKnownGap(const std::string& id) {
 
 // ---- upstream attribute -> fleetd field mapping (documented in docs/protocols/h02.md) ----
 
-std::optional<json> FromAttr(const Message& m, std::string_view key) {
-  auto it = m.attributes.find(key);
-  if (it == m.attributes.end()) return std::nullopt;
-  return std::visit([](const auto& v) { return json(v); }, it->second);
-}
+constexpr auto FromAttr = [](const Message& m, std::string_view key, double scale = 1) {
+  return vectors::AttributeJson(m, key, scale);
+};
 
 using Getter = std::function<std::optional<json>(const Message&)>;
 const std::map<std::string, Getter>& AttributeMap() {

@@ -3,6 +3,8 @@
 // typical FMB IO set. The output is reused, as a listener reuses it.
 #include <benchmark/benchmark.h>
 
+#include "protocol/testing/decode_loop.h"
+
 #include "core/time_util.h"
 #include "protocol/teltonika/teltonika_decoder.h"
 #include "protocol/teltonika/teltonika_encoder.h"
@@ -69,18 +71,7 @@ void Run(benchmark::State& state, const std::vector<uint8_t>& stream, int64_t re
   out.reply.reserve(16);
   int64_t records = 0;
   for (auto _ : state) {
-    std::span<const uint8_t> rest(stream);
-    while (!rest.empty()) {
-      const FrameResult r = framer.Next(rest);
-      if (r.kind == FrameResult::Kind::kNeedMore) break;
-      if (r.kind == FrameResult::Kind::kFrame) {
-        out.messages.clear();
-        out.reply.clear();
-        benchmark::DoNotOptimize(decoder.Decode(rest.first(r.consumed), session, 1, out));
-        records += static_cast<int64_t>(out.messages.size());
-      }
-      rest = rest.subspan(r.consumed);
-    }
+    records += vectors::FrameAndDecodeStream(framer, decoder, session, stream, out);
   }
   state.SetItemsProcessed(records);
   state.counters["records_per_pass"] = static_cast<double>(records_per_pass);

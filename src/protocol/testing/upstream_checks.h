@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,29 @@ inline std::optional<std::string> PositionProblem(const Message& m, TimestampMs 
   if (m.heading && (*m.heading < 0 || *m.heading >= 360)) return "heading out of range";
   if (m.device_uid.empty() || m.protocol != protocol) return "missing identity";
   return std::nullopt;
+}
+
+// An attribute as JSON for comparing with upstream's value (numbers times
+// `scale` when upstream uses another unit), or nullopt when absent. The typed
+// cell tower answers for its four attribute names, as it does in JSON.
+inline std::optional<nlohmann::json> AttributeJson(const Message& m, std::string_view key, double scale = 1) {
+  if (m.cell) {
+    if (key == "mcc") return nlohmann::json(m.cell->mcc);
+    if (key == "mnc") return nlohmann::json(m.cell->mnc);
+    if (key == "lac") return nlohmann::json(m.cell->lac);
+    if (key == "cell_id") return nlohmann::json(m.cell->cell_id);
+  }
+  auto it = m.attributes.find(key);
+  if (it == m.attributes.end()) return std::nullopt;
+  return std::visit(
+      [scale](const auto& v) -> nlohmann::json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double>) {
+          if (scale != 1) return static_cast<double>(v) * scale;
+        }
+        return v;
+      },
+      it->second);
 }
 
 // Upstream compares with Java equals; numbers here may differ in the last bits.
