@@ -107,6 +107,11 @@ class Store {
   // no device has the uid. Listeners pick the change up on the device's next
   // connection once their 30 s device cache has expired (DeviceDirectory).
   virtual Result<Device> UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) = 0;
+  // Unregisters a device: FindDeviceByUid no longer finds it, so listeners
+  // stop accepting it once their device cache expires (and its MQTT
+  // credentials are revoked by the caller). Its stored history stays, under
+  // the tenant it belonged to. kNotFound if no device has the uid.
+  virtual Status RemoveDevice(const std::string& uid) = 0;
   virtual Result<User> AddUser(const User& user) = 0;
   virtual Result<User> FindUserByEmail(const std::string& email) = 0;
 

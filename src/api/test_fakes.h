@@ -46,6 +46,7 @@ class FakeStore : public Store {
   Result<Tenant> AddTenant(const std::string& name) override { return Tenant{++next_id_, name}; }
   Result<Tenant> FindTenant(const std::string&) override { return Status(StatusCode::kNotFound, "no tenant"); }
   Result<Tenant> FindTenantById(int64_t) override { return Status(StatusCode::kNotFound, "no tenant"); }
+  Status RemoveDevice(const std::string&) override { return Status(StatusCode::kNotFound, "no device"); }
   Result<Device> UpdateDeviceSettings(const std::string&, const DeviceSettings&) override {
     return Status(StatusCode::kNotFound, "no device");
   }

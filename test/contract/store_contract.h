@@ -120,6 +120,35 @@ TEST_P(StoreContractTest, DeviceSettingsChangeOnlyWhatIsGiven) {
   EXPECT_EQ(store_->UpdateDeviceSettings("nobody", model_only).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(StoreContractTest, RemovedDeviceIsGoneButItsHistoryStays) {
+  Tenant a = MustAddTenant("acme");
+  auto device = store_->AddDevice(a.id, "862000000000009", "Van");
+  ASSERT_TRUE(device.ok());
+  Envelope env;
+  env.tenant_id = a.id;
+  env.device_id = device->id;
+  env.message.device_uid = "862000000000009";
+  env.message.protocol = "gt06";
+  env.message.ts = 1779359400000;
+  env.message.lat = 23.5;
+  env.message.lng = 90.25;
+  ASSERT_TRUE(store_->WriteBatch(std::span<const Envelope>(&env, 1)).ok());
+  ASSERT_TRUE(store_->RemoveDevice("862000000000009").ok());
+  EXPECT_EQ(store_->FindDeviceByUid("862000000000009").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RemoveDevice("862000000000009").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListDevices(a.id)->empty());
+  PositionQuery q;
+  q.tenant_id = a.id;
+  q.device_uid = "862000000000009";
+  auto page = store_->QueryPositions(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->positions.size(), 1u);
+  EXPECT_DOUBLE_EQ(*page->positions[0].lat, 23.5);
+  // The uid can be registered again, by another tenant too.
+  Tenant b = MustAddTenant("bravo");
+  EXPECT_TRUE(store_->AddDevice(b.id, "862000000000009", "Reused").ok());
+}
+
 TEST_P(StoreContractTest, TenantsAddFindAndTypedErrors) {
   Tenant a = MustAddTenant("acme");
   EXPECT_GT(a.id, 0);

@@ -70,6 +70,27 @@ CREATE TABLE pending_devices (
 ALTER TABLE devices ADD COLUMN model TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN lenient INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: removed devices are kept (their history stays theirs) and their uid
+    // may be registered again, so uid is unique only among active devices.
+    // SQLite cannot drop a column constraint: the table is rebuilt.
+    R"sql(
+CREATE TABLE devices_v3 (
+  id         INTEGER PRIMARY KEY,
+  tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+  uid        TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  model      TEXT NOT NULL DEFAULT '',
+  lenient    INTEGER NOT NULL DEFAULT 0,
+  removed_at INTEGER
+);
+INSERT INTO devices_v3 (id, tenant_id, uid, name, created_at, model, lenient)
+  SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_v3 RENAME TO devices;
+CREATE UNIQUE INDEX devices_active_uid ON devices(uid) WHERE removed_at IS NULL;
+CREATE INDEX devices_tenant ON devices(tenant_id);
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

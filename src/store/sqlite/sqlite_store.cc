@@ -158,7 +158,11 @@ Result<PositionPage> SqliteStore::QueryPositions(const PositionQuery& query) {
   const int64_t upper = query.to.value_or(kMax);  // exclusive
 
   std::lock_guard lock(mu_);
-  auto find = Prepare("SELECT id FROM devices WHERE uid = ?1 AND tenant_id = ?2");
+  // The active device with that uid, else the newest removed one: a removed
+  // device's history stays queryable by its tenant.
+  auto find = Prepare(
+      "SELECT id FROM devices WHERE uid = ?1 AND tenant_id = ?2"
+      " ORDER BY removed_at IS NOT NULL, id DESC LIMIT 1");
   if (!find.ok()) return find.status();
   int64_t device_id = 0;
   {
@@ -207,7 +211,7 @@ Result<std::vector<Envelope>> SqliteStore::LatestPositions(std::optional<int64_t
       " JOIN positions p ON p.device_id = d.id AND p.tenant_id = d.tenant_id AND p.ts = ("
       "   SELECT ts FROM positions WHERE device_id = d.id AND lat IS NOT NULL AND lng IS NOT NULL"
       "   ORDER BY ts DESC LIMIT 1)"
-      " WHERE ?1 IS NULL OR d.tenant_id = ?1"
+      " WHERE (?1 IS NULL OR d.tenant_id = ?1) AND d.removed_at IS NULL"
       " ORDER BY d.id");
   if (!select.ok()) return select.status();
   Statement& q = **select;

@@ -62,6 +62,7 @@ class SqliteStore final : public Store {
   Result<Device> FindDeviceByUid(const std::string& uid) override;
   Result<std::vector<Device>> ListDevices(int64_t tenant_id) override;
   Result<Device> UpdateDeviceSettings(const std::string& uid, const DeviceSettings& settings) override;
+  Status RemoveDevice(const std::string& uid) override;
   Result<User> AddUser(const User& user) override;
   Result<User> FindUserByEmail(const std::string& email) override;
 

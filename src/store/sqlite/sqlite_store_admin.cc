@@ -112,7 +112,8 @@ Result<Device> SqliteStore::AddDevice(int64_t tenant_id, const std::string& uid,
 
 Result<Device> SqliteStore::FindDeviceByUid(const std::string& uid) {
   std::lock_guard lock(mu_);
-  auto stmt = Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices WHERE uid = ?1");
+  auto stmt = Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices"
+                      " WHERE uid = ?1 AND removed_at IS NULL");
   if (!stmt.ok()) return stmt.status();
   Statement& s = **stmt;
   ResetOnExit reset(s);
@@ -127,7 +128,8 @@ Result<Device> SqliteStore::UpdateDeviceSettings(const std::string& uid, const D
   {
     std::lock_guard lock(mu_);
     auto stmt = Prepare(
-        "UPDATE devices SET model = COALESCE(?2, model), lenient = COALESCE(?3, lenient) WHERE uid = ?1");
+        "UPDATE devices SET model = COALESCE(?2, model), lenient = COALESCE(?3, lenient)"
+        " WHERE uid = ?1 AND removed_at IS NULL");
     if (!stmt.ok()) return stmt.status();
     Statement& s = **stmt;
     ResetOnExit reset(s);
@@ -140,10 +142,24 @@ Result<Device> SqliteStore::UpdateDeviceSettings(const std::string& uid, const D
   return FindDeviceByUid(uid);
 }
 
+Status SqliteStore::RemoveDevice(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  auto stmt = Prepare("UPDATE devices SET removed_at = ?2 WHERE uid = ?1 AND removed_at IS NULL");
+  if (!stmt.ok()) return stmt.status();
+  Statement& s = **stmt;
+  ResetOnExit reset(s);
+  s.Bind(1, uid);
+  s.Bind(2, NowMs());
+  if (s.Step() != SQLITE_DONE) return sqlite::Error(db_, "remove device");
+  if (sqlite3_changes(db_) == 0) return Status(StatusCode::kNotFound, "device '" + uid + "' not found");
+  return Status();
+}
+
 Result<std::vector<Device>> SqliteStore::ListDevices(int64_t tenant_id) {
   std::lock_guard lock(mu_);
   auto stmt =
-      Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices WHERE tenant_id = ?1 ORDER BY id");
+      Prepare("SELECT id, tenant_id, uid, name, created_at, model, lenient FROM devices"
+              " WHERE tenant_id = ?1 AND removed_at IS NULL ORDER BY id");
   if (!stmt.ok()) return stmt.status();
   Statement& s = **stmt;
   ResetOnExit reset(s);
