@@ -3,7 +3,10 @@
 #include <filesystem>
 
 #include "live/memory/memory_live_state.h"
+#include "live/redis/redis_live_state.h"
+#include "live/redis/redis_url.h"
 #include "queue/memory/memory_queue.h"
+#include "queue/nats/nats_queue.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fleetd {
@@ -37,12 +40,26 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity) {
   if (url == "memory:" || url == "memory") return std::unique_ptr<Queue>(std::make_unique<MemoryQueue>(capacity));
-  return Unknown("queue", url, "memory:");
+  if (StartsWith(url, "nats://")) {  // NATS JetStream; `capacity` is the memory queue's (see window=)
+    auto queue = nats::NatsQueue::Open(url);
+    if (!queue.ok()) return queue.status();
+    return std::unique_ptr<Queue>(std::move(*queue));
+  }
+  return Unknown("queue", url, "memory:, nats://host:port[?stream=...&partitions=...]");
 }
 
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url) {
   if (url == "memory:" || url == "memory") return std::unique_ptr<LiveState>(std::make_unique<MemoryLiveState>());
-  return Unknown("live", url, "memory:");
+  if (StartsWith(url, "redis://")) {
+    auto endpoint = ParseRedisUrl(url);
+    if (!endpoint.ok()) return endpoint.status();
+    RedisLiveStateOptions options;
+    options.endpoint = *endpoint;
+    auto live = RedisLiveState::Open(options);
+    if (!live.ok()) return live.status();
+    return std::unique_ptr<LiveState>(std::move(*live));
+  }
+  return Unknown("live", url, "memory:, redis://host:port[/db]");
 }
 
 }  // namespace fleetd

@@ -6,6 +6,7 @@
 
 #include "api/jwt.h"
 #include "api/password.h"
+#include "app/mqtt_access.h"
 #include "app/secrets.h"
 #include "core/time_util.h"
 
@@ -35,11 +36,24 @@ int TenantAdd(Store& store, const std::string& name, std::ostream& out, std::ost
   return 0;
 }
 
-int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::ostream& err) {
+int DeviceAdd(Store& store, const Config& config, const DeviceAddArgs& args, std::ostream& out, std::ostream& err) {
   auto t = store.FindTenant(args.tenant);
   if (!t.ok()) return Fail(err, t.status());
+  if (!config.mqtt_url.empty() && !mqtt::IsMqttSafeUid(args.uid)) {
+    return Fail(err, Status(StatusCode::kInvalidArgument,
+                            "uid '" + args.uid + "' cannot be an MQTT user name (no + # / $ or spaces)"));
+  }
   auto d = store.AddDevice(t->id, args.uid, args.name.empty() ? args.uid : args.name);
   if (!d.ok()) return Fail(err, d.status());
+  // With a broker configured, the device gets its MQTT credentials now; if
+  // the broker cannot take them the registration is undone, so a retry
+  // starts clean instead of leaving a device that cannot connect.
+  auto secret = ProvisionDeviceCredentials(config, args.uid);
+  if (!secret.ok()) {
+    (void)store.RemoveDevice(args.uid);
+    return Fail(err, Status(secret.status().code(), "MQTT credentials not provisioned, device not added: " +
+                                                        secret.status().message()));
+  }
   if (!args.model.empty() || args.lenient) {
     DeviceSettings settings;
     if (!args.model.empty()) settings.model = args.model;
@@ -47,9 +61,34 @@ int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::o
     d = store.UpdateDeviceSettings(args.uid, settings);
     if (!d.ok()) return Fail(err, d.status());
   }
-  out << Dump(nlohmann::json{{"id", d->id},           {"tenant", t->name},   {"uid", d->uid},
-                        {"name", d->name},       {"model", d->model},   {"lenient", d->lenient}})
-      << "\n";
+  nlohmann::json result{{"id", d->id},     {"tenant", t->name},   {"uid", d->uid},
+                        {"name", d->name}, {"model", d->model},   {"lenient", d->lenient}};
+  if (!secret->empty()) result["mqtt"] = {{"username", d->uid}, {"password", *secret}};
+  out << Dump(result) << "\n";
+  return 0;
+}
+
+int DeviceRemove(Store& store, const Config& config, const std::string& uid, std::ostream& out, std::ostream& err) {
+  if (auto d = store.FindDeviceByUid(uid); !d.ok()) return Fail(err, d.status());
+  // Revoke first: a device that keeps its broker login after removal would
+  // keep publishing into a void.
+  if (Status s = RevokeDeviceCredentials(config, uid); !s.ok()) {
+    return Fail(err, Status(s.code(), "MQTT credentials not revoked, device kept: " + s.message()));
+  }
+  if (Status s = store.RemoveDevice(uid); !s.ok()) return Fail(err, s);
+  out << Dump(nlohmann::json{{"uid", uid}, {"removed", true}}) << "\n";
+  return 0;
+}
+
+int DeviceCredentials(Store& store, const Config& config, const std::string& uid, std::ostream& out,
+                      std::ostream& err) {
+  if (config.mqtt_url.empty()) {
+    return Fail(err, Status(StatusCode::kInvalidArgument, "no MQTT broker configured (--mqtt)"));
+  }
+  if (auto d = store.FindDeviceByUid(uid); !d.ok()) return Fail(err, d.status());
+  auto secret = ProvisionDeviceCredentials(config, uid);
+  if (!secret.ok()) return Fail(err, secret.status());
+  out << Dump(nlohmann::json{{"uid", uid}, {"mqtt", {{"username", uid}, {"password", *secret}}}}) << "\n";
   return 0;
 }
 

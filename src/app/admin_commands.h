@@ -34,7 +34,13 @@ struct TokenArgs {
 // Each prints its result to `out` (JSON for what scripts read) and returns
 // the process exit status; errors go to `err` with a non-zero status.
 int TenantAdd(Store& store, const std::string& name, std::ostream& out, std::ostream& err);
-int DeviceAdd(Store& store, const DeviceAddArgs& args, std::ostream& out, std::ostream& err);
+// With an MQTT broker configured, DeviceAdd also provisions the device's
+// broker credentials and prints them; DeviceRemove revokes them;
+// DeviceCredentials issues a new secret (the old one stops working).
+int DeviceAdd(Store& store, const Config& config, const DeviceAddArgs& args, std::ostream& out, std::ostream& err);
+int DeviceRemove(Store& store, const Config& config, const std::string& uid, std::ostream& out, std::ostream& err);
+int DeviceCredentials(Store& store, const Config& config, const std::string& uid, std::ostream& out,
+                      std::ostream& err);
 int DeviceSet(Store& store, const DeviceSetArgs& args, std::ostream& out, std::ostream& err);
 int DeviceList(Store& store, const std::string& tenant, std::ostream& out, std::ostream& err);
 int DevicePending(Store& store, std::ostream& out, std::ostream& err);

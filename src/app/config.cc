@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "listen/mqtt/broker_url.h"
+
 namespace fleetd {
 namespace {
 
@@ -130,6 +132,11 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     else if (k == "batch_size") s = want_int(config.batch_size);
     else if (k == "batch_wait_ms") s = want_int(config.batch_wait_ms);
     else if (k == "lenient") s = want_strings(config.lenient_protocols);
+    else if (k == "mqtt") s = want_string(config.mqtt_url);
+    else if (k == "mqtt_client_id") s = want_string(config.mqtt_client_id);
+    else if (k == "mqtt_ca_file") s = want_string(config.mqtt_ca_file);
+    else if (k == "mqtt_session_expiry") s = want_int(config.mqtt_session_expiry_s);
+    else if (k == "mqtt_receive_maximum") s = want_int(config.mqtt_receive_maximum);
     else if (k == "api") {
       std::string text;
       s = want_string(text);
@@ -174,6 +181,9 @@ Status ApplyEnvironment(Config& config, const std::function<const char*(const ch
   str("FLEETD_QUEUE", config.queue_url);
   str("FLEETD_LIVE", config.live_url);
   str("FLEETD_JWT_SECRET", config.jwt_secret);
+  str("FLEETD_MQTT", config.mqtt_url);
+  str("FLEETD_MQTT_CLIENT_ID", config.mqtt_client_id);
+  str("FLEETD_MQTT_CA_FILE", config.mqtt_ca_file);
   if (const char* v = getenv_fn("FLEETD_API")) {
     auto hp = ParseHostPort(v);
     if (!hp.ok()) return Bad("FLEETD_API: " + hp.status().message());
@@ -193,7 +203,9 @@ Status ApplyEnvironment(Config& config, const std::function<const char*(const ch
                              std::pair{"FLEETD_THREADS", &config.threads},
                              std::pair{"FLEETD_QUEUE_CAPACITY", &config.queue_capacity},
                              std::pair{"FLEETD_BATCH_SIZE", &config.batch_size},
-                             std::pair{"FLEETD_BATCH_WAIT_MS", &config.batch_wait_ms}}) {
+                             std::pair{"FLEETD_BATCH_WAIT_MS", &config.batch_wait_ms},
+                             std::pair{"FLEETD_MQTT_SESSION_EXPIRY", &config.mqtt_session_expiry_s},
+                             std::pair{"FLEETD_MQTT_RECEIVE_MAXIMUM", &config.mqtt_receive_maximum}}) {
     if (Status s = num(name, *field); !s.ok()) return s;
   }
   return Status::Ok();
@@ -225,8 +237,19 @@ Status FinalizeConfig(Config& config,
       !(s = CheckRange("threads", config.threads, 0, 256)).ok() ||
       !(s = CheckRange("queue_capacity", config.queue_capacity, 1, 100000000)).ok() ||
       !(s = CheckRange("batch_size", config.batch_size, 1, 100000)).ok() ||
-      !(s = CheckRange("batch_wait_ms", config.batch_wait_ms, 0, 60000)).ok()) {
+      !(s = CheckRange("batch_wait_ms", config.batch_wait_ms, 0, 60000)).ok() ||
+      !(s = CheckRange("mqtt_session_expiry", config.mqtt_session_expiry_s, 60, 4294967295LL)).ok() ||
+      !(s = CheckRange("mqtt_receive_maximum", config.mqtt_receive_maximum, 1, 65535)).ok()) {
     return s;
+  }
+  if (!config.mqtt_url.empty()) {
+    if (auto broker = mqtt::ParseBrokerUrl(config.mqtt_url); !broker.ok()) return broker.status();
+  }
+  if (config.mqtt_client_id.size() > 128) return Bad("mqtt_client_id is longer than 128 characters");
+  for (char c : config.mqtt_client_id) {
+    if (static_cast<unsigned char>(c) < 0x21 || c == '+' || c == '#' || c == '/') {
+      return Bad("mqtt_client_id may hold only printable characters other than + # /");
+    }
   }
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     return Bad("jwt_secret must be at least 32 characters");

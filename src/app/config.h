@@ -42,6 +42,12 @@ struct Config {
   int64_t batch_size = 1000;
   int64_t batch_wait_ms = 20;
   std::vector<std::string> lenient_protocols;
+  // MQTT devices through a broker (docs/mqtt.md). Empty: no MQTT.
+  std::string mqtt_url;        // mqtt://user:password@host:port or mqtts://...
+  std::string mqtt_client_id;  // stable per instance (the broker keeps its session); empty: fleetd-<hostname>
+  std::string mqtt_ca_file;    // mqtts: CA bundle that signed the broker's certificate
+  int64_t mqtt_session_expiry_s = 7 * 24 * 3600;  // how long the broker keeps messages for a stopped fleetd
+  int64_t mqtt_receive_maximum = 20000;          // QoS 1 messages in flight to this instance
 };
 
 // "0.0.0.0:5023", "[::1]:8080", ":8080" (all interfaces). Port 0 is allowed.

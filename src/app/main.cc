@@ -20,12 +20,12 @@ namespace {
 // Flags that override the config file and the environment. Only options the
 // user actually gave (count() > 0) are applied.
 struct ConfigFlags {
-  std::string config_file, data_dir, store, queue, live, api, jwt_secret;
+  std::string config_file, data_dir, store, queue, live, api, jwt_secret, mqtt, mqtt_client_id;
   std::vector<std::string> listens, lenient;
   int64_t threads = 0, idle_timeout = 0, token_ttl = 0;
   std::vector<CLI::Option*> given;
   CLI::Option *o_config, *o_data_dir, *o_store, *o_queue, *o_live, *o_api, *o_listen, *o_lenient, *o_threads,
-      *o_idle, *o_ttl, *o_secret;
+      *o_idle, *o_ttl, *o_secret, *o_mqtt, *o_mqtt_client_id;
 
   void Add(CLI::App* app, bool server_options) {
     o_config = app->add_option("--config", config_file, "TOML config file (env FLEETD_CONFIG)");
@@ -33,6 +33,8 @@ struct ConfigFlags {
     o_store = app->add_option("--store", store, "Store URL (default sqlite:<data-dir>/fleetd.db)");
     o_secret = app->add_option("--jwt-secret", jwt_secret, "JWT signing secret (default: generated into data dir)");
     o_ttl = app->add_option("--token-ttl", token_ttl, "Token lifetime in seconds");
+    o_mqtt = app->add_option("--mqtt", mqtt, "MQTT broker, mqtt://user:password@host:port (or mqtts://)");
+    o_mqtt_client_id = app->add_option("--mqtt-client-id", mqtt_client_id, "This instance's MQTT client id (stable)");
     o_queue = o_live = o_api = o_listen = o_lenient = o_threads = o_idle = nullptr;
     if (!server_options) return;
     o_queue = app->add_option("--queue", queue, "Queue URL (default memory:)");
@@ -61,6 +63,8 @@ struct ConfigFlags {
     if (Given(o_queue)) config.queue_url = queue;
     if (Given(o_live)) config.live_url = live;
     if (Given(o_secret)) config.jwt_secret = jwt_secret;
+    if (Given(o_mqtt)) config.mqtt_url = mqtt;
+    if (Given(o_mqtt_client_id)) config.mqtt_client_id = mqtt_client_id;
     if (Given(o_ttl)) config.token_ttl_s = token_ttl;
     if (Given(o_threads)) config.threads = threads;
     if (Given(o_idle)) config.idle_timeout_s = idle_timeout;
@@ -203,6 +207,16 @@ int main(int argc, char** argv) {
   device_list->add_option("--tenant", list_tenant)->required();
   list_flags.Add(device_list, false);
   ConfigFlags pending_flags;
+  ConfigFlags remove_flags;
+  std::string remove_uid;
+  auto* device_remove = device->add_subcommand("remove", "Unregister a device (its history stays) and revoke its MQTT credentials");
+  device_remove->add_option("--uid", remove_uid)->required();
+  remove_flags.Add(device_remove, false);
+  ConfigFlags cred_flags;
+  std::string cred_uid;
+  auto* device_credentials = device->add_subcommand("credentials", "Issue new MQTT credentials for a device");
+  device_credentials->add_option("--uid", cred_uid)->required();
+  cred_flags.Add(device_credentials, false);
   auto* device_pending = device->add_subcommand("pending", "Devices that connected but nobody registered");
   pending_flags.Add(device_pending, false);
 
@@ -266,7 +280,13 @@ int main(int argc, char** argv) {
     return WithStore(admin_flags, protocols, [&](Store& s, const Config&) { return TenantAdd(s, tenant_name, std::cout, std::cerr); });
   }
   if (*device_add) {
-    return WithStore(device_flags, protocols, [&](Store& s, const Config&) { return DeviceAdd(s, device_args, std::cout, std::cerr); });
+    return WithStore(device_flags, protocols, [&](Store& s, const Config& c) { return DeviceAdd(s, c, device_args, std::cout, std::cerr); });
+  }
+  if (*device_remove) {
+    return WithStore(remove_flags, protocols, [&](Store& s, const Config& c) { return DeviceRemove(s, c, remove_uid, std::cout, std::cerr); });
+  }
+  if (*device_credentials) {
+    return WithStore(cred_flags, protocols, [&](Store& s, const Config& c) { return DeviceCredentials(s, c, cred_uid, std::cout, std::cerr); });
   }
   if (*device_set) {
     if (!set_lenient.empty()) set_args.lenient = set_lenient == "true";

@@ -1,12 +1,16 @@
 #include "app/server.h"
 
+#include <cstdio>
 #include <thread>
 
 #include "api/http_server.h"
 #include "app/adapters.h"
+#include "app/mqtt_access.h"
 #include "app/secrets.h"
 #include "listen/device_directory.h"
 #include "listen/io_pool.h"
+#include "listen/mqtt/mqtt_bridge.h"
+#include "listen/mqtt/state_publisher.h"
 #include "listen/tcp_listener.h"
 #include "listen/udp_listener.h"
 #include "process/processor.h"
@@ -64,6 +68,37 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
     s->listeners_.push_back(std::move(listener));
   }
 
+  if (!config.mqtt_url.empty()) {
+    auto access = BrokerAccessFromConfig(config);
+    if (!access.ok()) return access.status();
+    // The broker may not be up yet (or may not use dynamic security): the
+    // bridge keeps reconnecting either way, so a failure here is only logged.
+    {
+      mqtt::BrokerAccess admin_access = *access;
+      admin_access.client.connect.client_id.clear();
+      auto admin = mqtt::DynsecAdmin::Connect(admin_access, std::chrono::seconds(3));
+      Status ensured = admin.ok() ? (*admin)->EnsureServiceRole() : admin.status();
+      if (!ensured.ok()) std::fprintf(stderr, "fleetd: MQTT broker role not ensured: %s\n", ensured.ToString().c_str());
+    }
+    MqttBridgeOptions mopts;
+    mopts.topic_root = access->topic_root;
+    mopts.share_group = access->share_group;
+    for (const auto& name : config.lenient_protocols) mopts.lenient = mopts.lenient || name == "mqtt";
+    auto& io = s->pool_->Next();
+    s->mqtt_bridge_ = std::make_unique<MqttBridge>(io, access->client, deps, mopts);
+    s->mqtt_bridge_->client().set_state_handler([](bool connected, const Status& why) {
+      if (connected) {
+        std::fprintf(stderr, "fleetd: connected to the MQTT broker\n");
+      } else {
+        std::fprintf(stderr, "fleetd: MQTT broker: %s (reconnecting)\n", why.ToString().c_str());
+      }
+    });
+    s->mqtt_bridge_->Start();
+    s->state_publisher_ = std::make_unique<StatePublisher>(io, s->mqtt_bridge_->client().shared_from_this(),
+                                                           *s->live_, access->topic_root);
+    s->state_publisher_->Start();
+  }
+
   api::ApiContext ctx{*s->store_, *s->live_, s->metrics_, s->jwt_secret_};
   ctx.token_ttl = std::chrono::seconds(config.token_ttl_s);
   s->api_ = std::make_unique<api::ApiServer>(s->pool_->At(0), config.api.host, config.api.port, std::move(ctx));
@@ -82,12 +117,18 @@ void Server::Stop() {
   for (auto& l : listeners_) l->Stop();
   for (auto& l : udp_listeners_) l->Stop();
   if (api_) api_->Stop();
+  if (state_publisher_) state_publisher_->Stop();
   // Let the processor drain what devices already sent before closing the queue.
   for (int i = 0; i < 200 && queue_ && queue_->depth() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (queue_) queue_->Close();
   if (processor_) processor_->Stop();
+  // After the processor: acks for what it stored are on their way to the broker.
+  if (mqtt_bridge_) {
+    mqtt_bridge_->Stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   if (pool_) pool_->Stop();
   api_.reset();
   listeners_.clear();
@@ -107,6 +148,8 @@ uint16_t Server::udp_port(const std::string& protocol) const {
   }
   return 0;
 }
+
+bool Server::mqtt_connected() const { return mqtt_bridge_ && mqtt_bridge_->client().connected(); }
 
 uint16_t Server::api_port() const { return api_ ? api_->port() : 0; }
 

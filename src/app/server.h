@@ -24,6 +24,8 @@ class TcpListener;
 class UdpListener;
 class DeviceDirectory;
 class Processor;
+class MqttBridge;
+class StatePublisher;
 namespace api {
 class ApiServer;
 }
@@ -41,6 +43,8 @@ class Server {
   uint16_t listener_port(const std::string& protocol) const;  // TCP; 0 if none
   uint16_t udp_port(const std::string& protocol) const;       // 0 if none
   uint16_t api_port() const;
+  // Whether the MQTT bridge (if configured) is connected to its broker.
+  bool mqtt_connected() const;
   Store& store() { return *store_; }
   LiveState& live() { return *live_; }
   Queue& queue() { return *queue_; }
@@ -62,6 +66,8 @@ class Server {
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<api::ApiServer> api_;
+  std::unique_ptr<MqttBridge> mqtt_bridge_;
+  std::unique_ptr<StatePublisher> state_publisher_;
   bool stopped_ = false;
 };
 

@@ -1,0 +1,95 @@
+#include "listen/mqtt/mosquitto_config.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+namespace fleetd {
+namespace {
+
+// Runs a program without a shell (no quoting of user-chosen passwords).
+int Run(const std::vector<std::string>& argv, const std::string& log_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    FILE* log = std::fopen(log_path.c_str(), "a");
+    if (log) {
+      dup2(fileno(log), 1);
+      dup2(fileno(log), 2);
+    }
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+std::string DynsecPluginPath() {
+  for (const char* p : {"/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
+                        "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
+                        "/usr/lib/mosquitto_dynamic_security.so"}) {
+    if (access(p, R_OK) == 0) return p;
+  }
+  return "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
+}
+
+Result<std::string> WriteMosquittoConfig(const MosquittoSetup& s) {
+  std::error_code ec;
+  std::filesystem::create_directories(s.dir, ec);
+  if (ec) return Status(StatusCode::kIoError, "cannot create " + s.dir + ": " + ec.message());
+  const std::string conf_path = s.dir + "/mosquitto.conf";
+  const std::string dynsec_path = s.dir + "/dynamic-security.json";
+  if (s.dynamic_security) {
+    if (s.admin_user.empty() || s.admin_password.empty()) {
+      return Status(StatusCode::kInvalidArgument, "mosquitto: dynamic security needs an admin user and password");
+    }
+    if (!std::filesystem::exists(dynsec_path)) {
+      int rc = Run({"mosquitto_ctrl", "dynsec", "init", dynsec_path, s.admin_user, s.admin_password},
+                   s.dir + "/mosquitto_ctrl.log");
+      if (rc != 0) {
+        return Status(StatusCode::kIoError, "mosquitto_ctrl dynsec init failed (exit " + std::to_string(rc) +
+                                                "; see " + s.dir + "/mosquitto_ctrl.log)");
+      }
+    }
+  }
+  std::ofstream out(conf_path, std::ios::trunc);
+  if (!out) return Status(StatusCode::kIoError, "cannot write " + conf_path);
+  out << "# Written by fleetd (src/listen/mqtt/mosquitto_config.cc); docs/mqtt.md explains it.\n";
+  if (s.run_as_root) out << "user root\n";
+  out << "per_listener_settings false\n"
+      << "listener " << s.port << " " << s.bind << "\n"
+      << "persistence true\n"
+      << "persistence_location " << s.dir << "/\n"
+      << "autosave_interval 1\n"
+      // Keep what an offline persistent session (a restarting fleetd) is owed.
+      << "max_queued_messages " << s.max_queued_messages << "\n"
+      << "max_queued_bytes 0\n"
+      // In-flight QoS 1 towards fleetd is bounded by fleetd's receive maximum.
+      << "max_inflight_messages 0\n"
+      << "max_inflight_bytes 0\n"
+      << "persistent_client_expiration 7d\n"
+      << "log_dest stdout\n"
+      << "log_type error\nlog_type warning\nlog_type notice\n"
+      << "connection_messages false\n";
+  if (s.dynamic_security) {
+    out << "allow_anonymous false\n"
+        << "plugin " << DynsecPluginPath() << "\n"
+        << "plugin_opt_config_file " << dynsec_path << "\n";
+  } else {
+    out << "allow_anonymous true\n";
+  }
+  if (!out.flush()) return Status(StatusCode::kIoError, "cannot write " + conf_path);
+  return conf_path;
+}
+
+}  // namespace fleetd

@@ -1,0 +1,35 @@
+// A Mosquitto configuration fit for fleetd: the demo's local broker, the
+// tests' broker, and the reference for operators (docs/mqtt.md explains each
+// line). What matters for "nothing lost" is here: persistence on, the queue
+// for an offline persistent session large enough that the broker does not
+// drop messages while fleetd restarts, and no cap on QoS 1 messages in
+// flight beyond the receive maximum fleetd announces.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fleetd/status.h"
+
+namespace fleetd {
+
+struct MosquittoSetup {
+  std::string dir;                  // config, persistence and dynsec file go here
+  std::string bind = "127.0.0.1";
+  uint16_t port = 1883;
+  bool dynamic_security = true;     // devices authenticate; false: anonymous (tests of the bridge alone)
+  std::string admin_user = "fleetd";  // fleetd's own broker account (dynsec admin)
+  std::string admin_password;
+  bool run_as_root = false;         // "user root": keep root's rights on the test's files
+  int64_t max_queued_messages = 1000000;  // per offline session
+};
+
+// Writes <dir>/mosquitto.conf (and, with dynamic security, initialises
+// <dir>/dynamic-security.json by running `mosquitto_ctrl dynsec init` when
+// the file does not exist yet). Returns the config file's path.
+Result<std::string> WriteMosquittoConfig(const MosquittoSetup& setup);
+
+// The dynamic-security plugin shipped by Debian's mosquitto package.
+std::string DynsecPluginPath();
+
+}  // namespace fleetd

@@ -1,0 +1,304 @@
+// MQTT devices end to end, through a real Mosquitto started on loopback:
+// device credentials and ACLs from fleetd's registry (dynamic security),
+// QoS 1 messages stored and streamed, malformed payloads counted and never
+// stored, retained state, two instances on one shared subscription storing
+// every message exactly once, and fleetd SIGKILLed and restarted while
+// devices keep publishing without losing anything the broker accepted.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "app/admin_commands.h"
+#include "app/mqtt_access.h"
+#include "app/server.h"
+#include "core/time_util.h"
+#include "listen/mqtt/mosquitto_config.h"
+#include "servers/server_process.h"
+#include "test_client.h"
+
+namespace fleetd {
+namespace {
+
+using test::ServerProcess;
+
+constexpr const char* kAdmin = "fleetd";
+constexpr const char* kAdminPassword = "broker-admin-pw";
+constexpr const char* kUid = "862000000000101";
+constexpr const char* kOtherUid = "862000000000102";
+constexpr TimestampMs kBaseTs = 1779359400000;  // 2026-05-21T10:30:00Z
+
+// Runs a command, returns its exit status (stdout/stderr into `log`).
+int RunTool(const std::vector<std::string>& argv, const std::string& log) { return test::RunCommand(argv, log); }
+
+std::string Iso(TimestampMs ts) { return FormatIso8601(ts); }
+
+std::string Payload(TimestampMs ts, double lat, double lng, double speed) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, R"({"v":1,"ts":"%s","lat":%.6f,"lng":%.6f,"speed":%.1f,"ignition":true,"battery_v":12.4})",
+                Iso(ts).c_str(), lat, lng, speed);
+  return buf;
+}
+
+class MqttE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::MakeTempDir("fleetd_mqtt_e2e_");
+    ASSERT_FALSE(dir_.empty());
+    broker_port_ = test::PickFreePort();
+    MosquittoSetup setup;
+    setup.dir = dir_ + "/broker";
+    setup.port = broker_port_;
+    setup.admin_user = kAdmin;
+    setup.admin_password = kAdminPassword;
+    setup.run_as_root = geteuid() == 0;
+    auto conf = WriteMosquittoConfig(setup);
+    ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+    auto mosquitto = test::FindProgram("mosquitto");
+    ASSERT_TRUE(mosquitto) << "mosquitto is not installed (scripts/install-deps.sh installs it)";
+    broker_ = ServerProcess::Start({*mosquitto, "-c", *conf}, dir_ + "/mosquitto.log");
+    ASSERT_TRUE(broker_);
+    ASSERT_TRUE(test::WaitForPort(broker_port_, std::chrono::seconds(10))) << broker_->Log();
+    RegisterBuiltinProtocols(protocols_);
+  }
+
+  void TearDown() override {
+    for (auto& s : servers_) s->Stop();
+    servers_.clear();
+    broker_.reset();
+    test::RemoveTree(dir_);
+  }
+
+  std::string BrokerUrl() const {
+    return "mqtt://" + std::string(kAdmin) + ":" + kAdminPassword + "@127.0.0.1:" + std::to_string(broker_port_);
+  }
+
+  Config MakeConfig(const std::string& client_id) {
+    Config config;
+    config.data_dir = dir_ + "/data";
+    config.listens.push_back(ListenSpec{"gt06", {"127.0.0.1", 0}});
+    config.api = {"127.0.0.1", 0};
+    config.threads = 2;
+    config.batch_wait_ms = 5;
+    config.mqtt_url = BrokerUrl();
+    config.mqtt_client_id = client_id;
+    config.jwt_secret = std::string(40, 'k');
+    EXPECT_TRUE(FinalizeConfig(config, [](const std::string&) -> std::optional<uint16_t> { return 5023; },
+                               protocols_.Names())
+                    .ok());
+    return config;
+  }
+
+  Server& StartServer(const std::string& client_id) {
+    auto server = Server::Start(MakeConfig(client_id), protocols_);
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    servers_.push_back(std::move(*server));
+    Server& s = *servers_.back();
+    for (int i = 0; i < 500 && !s.mqtt_connected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_TRUE(s.mqtt_connected()) << broker_->Log();
+    return s;
+  }
+
+  // Registers a device through the admin command, as an operator would, and
+  // returns the MQTT password it printed.
+  std::string AddDevice(Store& store, const Config& config, const std::string& tenant, const std::string& uid) {
+    if (!store.FindTenant(tenant).ok()) {
+      EXPECT_TRUE(store.AddTenant(tenant).ok());
+    }
+    std::ostringstream out, err;
+    DeviceAddArgs args;
+    args.tenant = tenant;
+    args.uid = uid;
+    EXPECT_EQ(DeviceAdd(store, config, args, out, err), 0) << err.str();
+    auto j = nlohmann::json::parse(out.str(), nullptr, false);
+    EXPECT_TRUE(j.contains("mqtt")) << out.str();
+    return j["mqtt"]["password"].get<std::string>();
+  }
+
+  // mosquitto_pub at QoS 1 over MQTT 5; returns its exit status.
+  int Pub(const std::string& user, const std::string& password, const std::string& topic, const std::string& message) {
+    return RunTool({*test::FindProgram("mosquitto_pub"), "-h", "127.0.0.1", "-p", std::to_string(broker_port_), "-V", "5",
+                "-q", "1", "-u", user, "-P", password, "-t", topic, "-m", message},
+               dir_ + "/pub.log");
+  }
+
+  size_t CountPositions(Store& store, int64_t tenant_id, const std::string& uid) {
+    PositionQuery q;
+    q.tenant_id = tenant_id;
+    q.device_uid = uid;
+    q.limit = 10000;
+    size_t total = 0;
+    for (int page = 0; page < 100; ++page) {
+      auto r = store.QueryPositions(q);
+      if (!r.ok()) return total;
+      total += r->positions.size();
+      if (!r->next) break;
+      q.after = r->next;
+    }
+    return total;
+  }
+
+  bool WaitForCount(Store& store, int64_t tenant_id, const std::string& uid, size_t want,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (CountPositions(store, tenant_id, uid) >= want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  std::string dir_;
+  uint16_t broker_port_ = 0;
+  std::unique_ptr<ServerProcess> broker_;
+  ProtocolRegistry protocols_;
+  std::vector<std::unique_ptr<Server>> servers_;
+};
+
+TEST_F(MqttE2eTest, PublishedMessagesAreStoredStreamedAndRetainedAsState) {
+  Server& server = StartServer("fleetd-e2e-a");
+  Config config = MakeConfig("admin-cli");
+  std::string secret = AddDevice(server.store(), config, "acme", kUid);
+  auto tenant = server.store().FindTenant("acme");
+  ASSERT_TRUE(tenant.ok());
+  auto token = MakeTenantToken(server.store(), config, "acme", "admin", 3600);
+  ASSERT_TRUE(token.ok());
+  test::WsClient ws(server.api_port(), "/api/v1/stream?access_token=" + *token);
+  ASSERT_TRUE(ws.ok());
+  ASSERT_TRUE(ws.Read().has_value());  // snapshot
+
+  ASSERT_EQ(Pub(kUid, secret, std::string("fleet/") + kUid + "/telemetry", Payload(kBaseTs, 23.8103, 90.4125, 45.2)), 0);
+  ASSERT_TRUE(WaitForCount(server.store(), tenant->id, kUid, 1));
+
+  PositionQuery q;
+  q.tenant_id = tenant->id;
+  q.device_uid = kUid;
+  auto page = server.store().QueryPositions(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->positions.size(), 1u);
+  const Message& m = page->positions[0];
+  EXPECT_EQ(m.protocol, "mqtt");
+  EXPECT_EQ(*m.ts, kBaseTs);
+  EXPECT_NEAR(*m.lat, 23.8103, 1e-6);
+  EXPECT_NEAR(*m.lng, 90.4125, 1e-6);
+  EXPECT_NEAR(*m.speed_kmh, 45.2, 1e-9);
+  EXPECT_EQ(m.ignition, std::optional<bool>(true));
+  EXPECT_NEAR(*m.battery_v, 12.4, 1e-9);
+
+  bool streamed = false;
+  for (int i = 0; i < 5 && !streamed; ++i) {
+    auto msg = ws.Read();
+    ASSERT_TRUE(msg.has_value()) << "no live update";
+    if ((*msg)["type"] == "telemetry_update" && (*msg)["vehicle_id"] == kUid) {
+      streamed = true;
+      EXPECT_NEAR((*msg)["data"]["lat"].get<double>(), 23.8103, 1e-6);
+    }
+  }
+  EXPECT_TRUE(streamed);
+
+  // Retained state: a client subscribing afterwards gets it at once.
+  std::string state_log = dir_ + "/state.txt";
+  bool got_state = false;
+  for (int attempt = 0; attempt < 20 && !got_state; ++attempt) {
+    std::filesystem::remove(state_log);
+    int rc = RunTool({*test::FindProgram("mosquitto_sub"), "-h", "127.0.0.1", "-p", std::to_string(broker_port_), "-V", "5",
+                  "-u", kAdmin, "-P", kAdminPassword, "-t", std::string("fleet/") + kUid + "/state", "-C", "1", "-W", "2"},
+                 state_log);
+    std::ifstream in(state_log);
+    std::string line;
+    std::getline(in, line);
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (rc == 0 && j.is_object()) {
+      got_state = true;
+      EXPECT_NEAR(j["lat"].get<double>(), 23.8103, 1e-6);
+      EXPECT_EQ(j["device_uid"], kUid);
+    }
+  }
+  EXPECT_TRUE(got_state);
+}
+
+TEST_F(MqttE2eTest, BrokerRefusesForeignTopicsAndWrongPasswordsAndNothingIsStored) {
+  Server& server = StartServer("fleetd-e2e-b");
+  Config config = MakeConfig("admin-cli");
+  std::string secret = AddDevice(server.store(), config, "acme", kUid);
+  std::string other_secret = AddDevice(server.store(), config, "acme", kOtherUid);
+  auto tenant = server.store().FindTenant("acme");
+
+  // Device 1 posing as device 2: the ACL refuses the publish (mosquitto_pub
+  // still exits 0 at QoS 1; the PUBACK carries "not authorized").
+  Pub(kUid, secret, std::string("fleet/") + kOtherUid + "/telemetry", Payload(kBaseTs, 1, 1, 1));
+  // Wrong password: the connection is refused.
+  EXPECT_NE(Pub(kUid, "not-the-secret", std::string("fleet/") + kUid + "/telemetry", Payload(kBaseTs + 1000, 2, 2, 2)), 0);
+  // A device may not write its own state topic (fleetd's).
+  Pub(kUid, secret, std::string("fleet/") + kUid + "/state", R"({"lat":0})");
+  // A marker message from the right device, to know the bridge is past the others.
+  ASSERT_EQ(Pub(kOtherUid, other_secret, std::string("fleet/") + kOtherUid + "/telemetry",
+                Payload(kBaseTs + 5000, 5, 5, 5)),
+            0);
+  ASSERT_TRUE(WaitForCount(server.store(), tenant->id, kOtherUid, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(CountPositions(server.store(), tenant->id, kUid), 0u);
+  EXPECT_EQ(CountPositions(server.store(), tenant->id, kOtherUid), 1u);
+
+  // Removing a device revokes its credentials.
+  std::ostringstream out, err;
+  ASSERT_EQ(DeviceRemove(server.store(), config, kOtherUid, out, err), 0) << err.str();
+  EXPECT_NE(Pub(kOtherUid, other_secret, std::string("fleet/") + kOtherUid + "/telemetry", Payload(kBaseTs + 9000, 9, 9, 9)), 0);
+}
+
+TEST_F(MqttE2eTest, MalformedPayloadsAreCountedByReasonAndNeverStored) {
+  Server& server = StartServer("fleetd-e2e-c");
+  Config config = MakeConfig("admin-cli");
+  std::string secret = AddDevice(server.store(), config, "acme", kUid);
+  auto tenant = server.store().FindTenant("acme");
+  const std::string topic = std::string("fleet/") + kUid + "/telemetry";
+  ASSERT_EQ(Pub(kUid, secret, topic, "this is not json"), 0);
+  ASSERT_EQ(Pub(kUid, secret, topic, R"({"v":2,"lat":1,"lng":1})"), 0);
+  ASSERT_EQ(Pub(kUid, secret, topic, R"({"v":1,"lat":123.0,"lng":1})"), 0);
+  ASSERT_EQ(Pub(kUid, secret, topic, R"([1,2,3])"), 0);
+  ASSERT_EQ(Pub(kUid, secret, topic, Payload(kBaseTs, 10, 20, 30)), 0);  // the one good message
+  ASSERT_TRUE(WaitForCount(server.store(), tenant->id, kUid, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(CountPositions(server.store(), tenant->id, kUid), 1u);
+  Metrics& metrics = server.metrics();
+  EXPECT_EQ(metrics.CounterValue("fleetd_frames_rejected_total", {{"protocol", "mqtt"}, {"reason", "malformed"}}), 2);
+  EXPECT_EQ(metrics.CounterValue("fleetd_frames_rejected_total", {{"protocol", "mqtt"}, {"reason", "unsupported"}}), 1);
+  EXPECT_EQ(metrics.CounterValue("fleetd_frames_rejected_total", {{"protocol", "mqtt"}, {"reason", "out_of_range"}}), 1);
+  EXPECT_EQ(metrics.CounterValue("fleetd_device_frames_rejected_total",
+                                 {{"device", kUid}, {"protocol", "mqtt"}, {"reason", "malformed"}}),
+            2);
+  EXPECT_EQ(metrics.CounterValue("fleetd_messages_total", {{"protocol", "mqtt"}}), 1);
+}
+
+TEST_F(MqttE2eTest, TwoInstancesOnTheSharedSubscriptionStoreEveryMessageOnce) {
+  Server& a = StartServer("fleetd-e2e-share-1");
+  Server& b = StartServer("fleetd-e2e-share-2");
+  Config config = MakeConfig("admin-cli");
+  std::string secret = AddDevice(a.store(), config, "acme", kUid);
+  auto tenant = a.store().FindTenant("acme");
+  constexpr int kMessages = 400;
+  std::string lines_path = dir_ + "/lines.txt";
+  {
+    std::ofstream lines(lines_path);
+    for (int i = 0; i < kMessages; ++i) lines << Payload(kBaseTs + i * 1000, 10 + i * 1e-4, 20, i % 100) << "\n";
+  }
+  std::string cmd = *test::FindProgram("mosquitto_pub") + " -h 127.0.0.1 -p " + std::to_string(broker_port_) +
+                    " -V 5 -q 1 -u " + kUid + " -P " + secret + " -t fleet/" + kUid + "/telemetry -l < " + lines_path;
+  ASSERT_EQ(RunTool({"/bin/sh", "-c", cmd}, dir_ + "/pub.log"), 0);
+  ASSERT_TRUE(WaitForCount(a.store(), tenant->id, kUid, kMessages)) << CountPositions(a.store(), tenant->id, kUid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(CountPositions(a.store(), tenant->id, kUid), static_cast<size_t>(kMessages));
+  const int64_t by_a = a.metrics().CounterValue("fleetd_messages_total", {{"protocol", "mqtt"}});
+  const int64_t by_b = b.metrics().CounterValue("fleetd_messages_total", {{"protocol", "mqtt"}});
+  // Exactly once: every message went to one instance only, and both took a share.
+  EXPECT_EQ(by_a + by_b, kMessages);
+  EXPECT_GT(by_a, 0);
+  EXPECT_GT(by_b, 0);
+}
+
+}  // namespace
+}  // namespace fleetd
