@@ -134,5 +134,7 @@ done
 wanted can && run can "$bin/can_fuzz" "$dir/corpus/can"
 wanted json && run json "$bin/json_fuzz" "$dir/corpus/json"
 wanted mqtt && run mqtt "$bin/mqtt_fuzz" "$dir/corpus/mqtt"
+mkdir -p "$dir/corpus/mqtt_packet"
+wanted mqtt_packet && run mqtt_packet "$bin/mqtt_packet_fuzz" "$dir/corpus/mqtt_packet"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -27,6 +27,9 @@ struct ApiContext {
 
   // Devices seen but not registered. Empty: Store::ListPending().
   std::function<Result<std::vector<PendingDevice>>()> pending_devices{};
+  // Publishes a command (the request body, as given) to a device over MQTT
+  // (fleet/{uid}/cmd). Empty: no broker configured, commands answer 503.
+  std::function<Status(const std::string& uid, const std::string& payload)> send_command{};
   // Wall clock in ms. Empty: NowMs(). Tests pass a fixed clock.
   std::function<TimestampMs()> now{};
 

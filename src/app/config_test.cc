@@ -117,3 +117,57 @@ TEST(ConfigTest, RejectsBadValues) {
 
 }  // namespace
 }  // namespace fleetd
+
+namespace fleetd {
+namespace {
+
+TEST(ConfigTest, MqttSettingsFromFileAndEnvironment) {
+  Config c;
+  std::string path = WriteFile(
+      "mqtt = \"mqtt://fleetd:pw@127.0.0.1:1884\"\n"
+      "mqtt_client_id = \"fleetd-a\"\n"
+      "mqtt_receive_maximum = 500\n");
+  ASSERT_TRUE(LoadConfigFile(path, c).ok());
+  std::map<std::string, std::string> env{{"FLEETD_MQTT_CLIENT_ID", "fleetd-b"},
+                                         {"FLEETD_MQTT_SESSION_EXPIRY", "3600"}};
+  ASSERT_TRUE(ApplyEnvironment(c, [&](const char* n) -> const char* {
+                auto it = env.find(n);
+                return it == env.end() ? nullptr : it->second.c_str();
+              }).ok());
+  ASSERT_TRUE(Finalize(c).ok());
+  EXPECT_EQ(c.mqtt_url, "mqtt://fleetd:pw@127.0.0.1:1884");
+  EXPECT_EQ(c.mqtt_client_id, "fleetd-b");
+  EXPECT_EQ(c.mqtt_receive_maximum, 500);
+  EXPECT_EQ(c.mqtt_session_expiry_s, 3600);
+}
+
+TEST(ConfigTest, RejectsBadMqttValues) {
+  struct Case {
+    std::function<void(Config&)> set;
+    const char* why;
+  } cases[] = {
+      {[](Config& c) { c.mqtt_url = "tcp://broker:1883"; }, "must start with mqtt://"},
+      {[](Config& c) { c.mqtt_url = "mqtt://broker:99999"; }, "port out of range"},
+      {[](Config& c) { c.mqtt_client_id = "has space"; }, "mqtt_client_id"},
+      {[](Config& c) { c.mqtt_client_id = "a/b"; }, "mqtt_client_id"},
+      {[](Config& c) { c.mqtt_client_id = std::string(129, 'x'); }, "longer than 128"},
+      {[](Config& c) { c.mqtt_receive_maximum = 0; }, "mqtt_receive_maximum"},
+      {[](Config& c) { c.mqtt_receive_maximum = 70000; }, "mqtt_receive_maximum"},
+      {[](Config& c) { c.mqtt_session_expiry_s = 5; }, "mqtt_session_expiry"},
+  };
+  for (const auto& k : cases) {
+    Config c;
+    k.set(c);
+    Status s = Finalize(c);
+    ASSERT_FALSE(s.ok()) << k.why;
+    EXPECT_NE(s.message().find(k.why), std::string::npos) << s.message();
+  }
+  Config c;
+  std::string path = WriteFile("mqtt = 1883\n");
+  Status s = LoadConfigFile(path, c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("'mqtt' must be a string"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace fleetd
