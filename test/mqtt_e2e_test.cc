@@ -315,6 +315,37 @@ TEST_F(MqttE2eTest, TwoInstancesOnTheSharedSubscriptionStoreEveryMessageOnce) {
   EXPECT_GT(by_b, 0);
 }
 
+TEST_F(MqttE2eTest, SimulatedMqttGatewaysAreStoredInFull) {
+  Server& server = StartServer("fleetd-e2e-sim");
+  auto tenant = server.store().AddTenant("acme");
+  ASSERT_TRUE(tenant.ok());
+  constexpr uint64_t kFirst = 862000000000201;
+  for (uint64_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(server.store().AddDevice(tenant->id, std::to_string(kFirst + i), "sim").ok());
+  }
+  const std::string out = dir_ + "/sim.out";
+  ASSERT_EQ(RunTool({FLEETD_BINARY, "sim", "--protocol", "mqtt", "--mqtt", BrokerUrl(), "--devices", "3", "--first-imei",
+                     std::to_string(kFirst), "--messages", "200", "--interval-ms", "0", "--window", "50"},
+                    out),
+            0);
+  std::ifstream in(out);
+  std::string last, line;
+  while (std::getline(in, line)) last = line;
+  auto stats = nlohmann::json::parse(last, nullptr, false);
+  ASSERT_TRUE(stats.is_object()) << last;
+  EXPECT_EQ(stats["positions_sent"], 600);
+  EXPECT_EQ(stats["positions_acked"], 600);
+  for (uint64_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(WaitForCount(server.store(), tenant->id, std::to_string(kFirst + i), 200));
+    EXPECT_EQ(CountPositions(server.store(), tenant->id, std::to_string(kFirst + i)), 200u);
+  }
+  // Without the admin's credentials the simulator cannot provision its devices: a clear error.
+  EXPECT_NE(RunTool({FLEETD_BINARY, "sim", "--protocol", "mqtt", "--mqtt",
+                     "mqtt://127.0.0.1:" + std::to_string(broker_port_), "--devices", "1"},
+                    out),
+            0);
+}
+
 // Reads the single number a command printed (sqlite3's count).
 int64_t ReadCount(const std::string& db, const std::string& log) {
   std::filesystem::remove(log);

@@ -1,5 +1,7 @@
 // `fleetd demo`: the newcomer's first run — fleetd on embedded defaults, a
-// demo tenant with a ready login and token, and a simulated fleet driving.
+// demo tenant with a ready login and token, and a simulated fleet driving:
+// GT06 trackers over TCP, and MQTT gateways through a local Mosquitto that
+// the demo starts (configured as docs/mqtt.md describes) and stops.
 #pragma once
 
 #include <atomic>
@@ -13,6 +15,9 @@ struct DemoOptions {
   int devices = 20;
   int interval_ms = 2000;
   double duration_s = 0;  // 0 = until stopped
+  // A local Mosquitto (when installed and no --mqtt is given) with this many
+  // simulated MQTT gateways beside the GT06 trackers; 0 = none.
+  int mqtt_devices = 5;
 };
 
 inline constexpr const char* kDemoTenant = "demo";

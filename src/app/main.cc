@@ -12,6 +12,8 @@
 #include "app/decode_command.h"
 #include "app/demo.h"
 #include "app/server.h"
+#include "app/mqtt_access.h"
+#include "app/mqtt_sim.h"
 #include "app/sim.h"
 
 namespace fleetd {
@@ -172,6 +174,9 @@ int main(int argc, char** argv) {
   demo->add_option("--devices", demo_options.devices, "Simulated devices")->check(CLI::Range(1, 100000));
   demo->add_option("--interval-ms", demo_options.interval_ms, "Position interval per device")->check(CLI::Range(0, 3600000));
   demo->add_option("--duration", demo_options.duration_s, "Stop after this many seconds (0 = until Ctrl-C)");
+  demo->add_option("--mqtt-devices", demo_options.mqtt_devices,
+                   "Simulated MQTT gateways through a local Mosquitto (0 = none)")
+      ->check(CLI::Range(0, 10000));
 
   ConfigFlags admin_flags;
   auto* tenant = app.add_subcommand("tenant", "Manage tenants");
@@ -250,8 +255,12 @@ int main(int argc, char** argv) {
 
   SimOptions sim_options;
   auto* sim = app.add_subcommand("sim", "Simulated trackers on moving routes");
-  sim->add_option("--protocol,-p", sim_options.protocol, "gt06, teltonika or h02")
-      ->check(CLI::IsMember({"gt06", "teltonika", "h02"}));
+  sim->add_option("--protocol,-p", sim_options.protocol, "gt06, teltonika, h02 or mqtt")
+      ->check(CLI::IsMember({"gt06", "teltonika", "h02", "mqtt"}));
+  std::string sim_mqtt;
+  size_t sim_window = 1000;
+  sim->add_option("--mqtt", sim_mqtt, "mqtt: the broker, with its admin user to provision the simulated devices");
+  sim->add_option("--window", sim_window, "mqtt: unacknowledged publishes per device")->check(CLI::Range(1, 60000));
   sim->add_option("--host", sim_options.host);
   sim->add_option("--port", sim_options.port);
   sim->add_option("--devices,-n", sim_options.devices)->check(CLI::Range(1, 100000));
@@ -309,6 +318,23 @@ int main(int argc, char** argv) {
     SimStats stats;
     std::thread signals([] { WaitForSignal(); });
     signals.detach();
+    if (sim_options.protocol == "mqtt") {
+      auto devices = ProvisionSimDevices(sim_mqtt, sim_options.first_imei, sim_options.devices);
+      if (!devices.ok()) return ConfigError(devices.status());
+      MqttSimOptions m;
+      m.broker = devices->first;
+      m.devices = std::move(devices->second);
+      m.interval_ms = sim_options.interval_ms;
+      m.messages = sim_options.messages;
+      m.duration_s = sim_options.duration_s;
+      m.seed = sim_options.seed;
+      m.window = sim_window;
+      RunMqttSim(m, stats, g_stop);
+      std::cout << "{\"connected\":" << stats.connected << ",\"refused\":" << stats.logins_refused
+                << ",\"positions_sent\":" << stats.positions_sent << ",\"positions_acked\":" << stats.positions_acked
+                << "}\n";
+      return stats.logins_refused > 0 || stats.positions_acked < stats.positions_sent ? 1 : 0;
+    }
     RunSim(sim_options, stats, g_stop);
     std::cout << "{\"connected\":" << stats.connected << ",\"logins_acked\":" << stats.logins_acked
               << ",\"logins_refused\":" << stats.logins_refused << ",\"positions_sent\":" << stats.positions_sent

@@ -48,4 +48,27 @@ Status RevokeDeviceCredentials(const Config& config, const std::string& uid) {
   return (*admin)->RevokeDevice(uid);
 }
 
+Result<std::pair<mqtt::ClientOptions, std::vector<std::pair<std::string, std::string>>>> ProvisionSimDevices(
+    const std::string& url, uint64_t first_uid, int count) {
+  if (url.empty()) return Status(StatusCode::kInvalidArgument, "sim --protocol mqtt needs --mqtt mqtt://admin:pw@host:port");
+  auto broker = mqtt::ParseBrokerUrl(url);
+  if (!broker.ok()) return broker.status();
+  if (broker->connect.username.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "sim --protocol mqtt: --mqtt must carry the broker's dynsec admin user, to provision the devices");
+  }
+  mqtt::BrokerAccess access;
+  access.client = *broker;
+  auto admin = mqtt::DynsecAdmin::Connect(access);
+  if (!admin.ok()) return admin.status();
+  std::vector<std::pair<std::string, std::string>> devices;
+  for (int i = 0; i < count; ++i) {
+    std::string uid = std::to_string(first_uid + static_cast<uint64_t>(i));
+    std::string secret = mqtt::NewDeviceSecret();
+    if (Status s = (*admin)->ProvisionDevice(uid, secret); !s.ok()) return s;
+    devices.emplace_back(std::move(uid), std::move(secret));
+  }
+  return std::make_pair(*broker, std::move(devices));
+}
+
 }  // namespace fleetd

@@ -3,6 +3,9 @@
 // provision device credentials.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "app/config.h"
 #include "listen/mqtt/dynsec.h"
 
@@ -17,5 +20,11 @@ Result<mqtt::BrokerAccess> BrokerAccessFromConfig(const Config& config);
 Result<std::string> ProvisionDeviceCredentials(const Config& config, const std::string& uid);
 // Revokes them (no-op without a broker).
 Status RevokeDeviceCredentials(const Config& config, const std::string& uid);
+
+// For `fleetd sim --protocol mqtt`: broker access from `url` (which must
+// carry the dynsec admin's credentials) and a fresh secret provisioned for
+// each simulated uid first_uid .. first_uid + count - 1.
+Result<std::pair<mqtt::ClientOptions, std::vector<std::pair<std::string, std::string>>>> ProvisionSimDevices(
+    const std::string& url, uint64_t first_uid, int count);
 
 }  // namespace fleetd

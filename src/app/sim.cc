@@ -41,40 +41,7 @@ constexpr std::pair<double, double> kCities[] = {
     {30.2672, -97.7431},  // Austin
 };
 
-// A vehicle wandering on a plausible route: steady speed with noise, gentle turns.
-class Route {
- public:
-  Route(uint64_t seed) : rng_(seed) {
-    auto [lat, lng] = kCities[seed % std::size(kCities)];
-    std::uniform_real_distribution<double> jitter(-0.05, 0.05), heading(0, 360), speed(25, 80);
-    lat_ = lat + jitter(rng_);
-    lng_ = lng + jitter(rng_);
-    heading_ = heading(rng_);
-    cruise_ = speed(rng_);
-  }
-
-  void Advance(double seconds) {
-    std::normal_distribution<double> turn(0, 8), noise(0, 4);
-    heading_ = std::fmod(heading_ + turn(rng_) + 360.0, 360.0);
-    speed_ = std::clamp(cruise_ + noise(rng_), 0.0, 130.0);
-    double metres = speed_ / 3.6 * seconds;
-    double rad = heading_ * std::numbers::pi / 180.0;
-    lat_ += metres * std::cos(rad) / 111320.0;
-    lng_ += metres * std::sin(rad) / (111320.0 * std::cos(lat_ * std::numbers::pi / 180.0));
-    lat_ = std::clamp(lat_, -85.0, 85.0);
-    if (lng_ > 180) lng_ -= 360;
-    if (lng_ < -180) lng_ += 360;
-  }
-
-  double lat() const { return lat_; }
-  double lng() const { return lng_; }
-  double speed() const { return speed_; }
-  double heading() const { return heading_; }
-
- private:
-  std::mt19937_64 rng_;
-  double lat_, lng_, heading_, cruise_, speed_ = 0;
-};
+using Route = SimRoute;
 
 // Appends one position of `route` in the protocol's own form (Teltonika
 // records are collected in `avl` and sent as one packet per write).
@@ -239,6 +206,28 @@ awaitable<void> Device(int index, Shared& shared) {
 }
 
 }  // namespace
+
+SimRoute::SimRoute(uint64_t seed) : rng_(seed) {
+  auto [lat, lng] = kCities[seed % std::size(kCities)];
+  std::uniform_real_distribution<double> jitter(-0.05, 0.05), heading(0, 360), speed(25, 80);
+  lat_ = lat + jitter(rng_);
+  lng_ = lng + jitter(rng_);
+  heading_ = heading(rng_);
+  cruise_ = speed(rng_);
+}
+
+void SimRoute::Advance(double seconds) {
+  std::normal_distribution<double> turn(0, 8), noise(0, 4);
+  heading_ = std::fmod(heading_ + turn(rng_) + 360.0, 360.0);
+  speed_ = std::clamp(cruise_ + noise(rng_), 0.0, 130.0);
+  double metres = speed_ / 3.6 * seconds;
+  double rad = heading_ * std::numbers::pi / 180.0;
+  lat_ += metres * std::cos(rad) / 111320.0;
+  lng_ += metres * std::sin(rad) / (111320.0 * std::cos(lat_ * std::numbers::pi / 180.0));
+  lat_ = std::clamp(lat_, -85.0, 85.0);
+  if (lng_ > 180) lng_ -= 360;
+  if (lng_ < -180) lng_ += 360;
+}
 
 bool SimSupports(const std::string& protocol) {
   return protocol == "gt06" || protocol == "teltonika" || protocol == "h02";

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <random>
 #include <string>
 
 namespace fleetd {
@@ -35,8 +36,25 @@ struct SimStats {
   std::atomic<int64_t> logins_acked{0};
   std::atomic<int64_t> logins_refused{0};  // no acknowledgement: unregistered device
   std::atomic<int64_t> positions_sent{0};
+  std::atomic<int64_t> positions_acked{0};  // MQTT: PUBACKs from the broker
   std::atomic<int64_t> heartbeats_acked{0};
   std::atomic<int64_t> errors{0};
+};
+
+// A vehicle wandering on a plausible route around a real city centre:
+// steady speed with noise, gentle turns. Deterministic per seed.
+class SimRoute {
+ public:
+  explicit SimRoute(uint64_t seed);
+  void Advance(double seconds);
+  double lat() const { return lat_; }
+  double lng() const { return lng_; }
+  double speed() const { return speed_; }
+  double heading() const { return heading_; }
+
+ private:
+  std::mt19937_64 rng_;
+  double lat_, lng_, heading_, cruise_, speed_ = 0;
 };
 
 // Whether RunSim can simulate this protocol.

@@ -6,6 +6,7 @@
 # run by hand (docs/performance.md), not part of the test suite.
 #
 # Usage: test/load/mqtt_load.sh [devices] [messages-per-device]
+# (FLEETD_BUILD picks the build tree, default build/release.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 devices="${1:-8}"
@@ -45,30 +46,18 @@ start_broker() {
 start_broker
 url="mqtt://fleetd:$admin_pw@127.0.0.1:$broker_port"
 "$fleetd" tenant add load --data-dir "$work" > /dev/null
-for d in $(seq "$devices"); do
-  uid=$((862100000000000 + d))
+first=$((862100000000000 + 1))
+for d in $(seq 0 $((devices - 1))); do
+  uid=$((first + d))
   "$fleetd" device add --tenant load --uid "$uid" --data-dir "$work" --mqtt "$url" \
     | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["mqtt"]["password"])' > "$work/secret.$uid"
-  python3 - "$uid" "$messages" > "$work/lines.$uid" <<'PY'
-import sys, datetime
-uid, n = sys.argv[1], int(sys.argv[2])
-base = datetime.datetime(2026, 5, 21, tzinfo=datetime.timezone.utc).timestamp()
-for i in range(n):
-    ts = datetime.datetime.fromtimestamp(base + i, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    print('{"v":1,"ts":"%s","lat":%.6f,"lng":90.4125,"speed":%d,"heading":180,"ignition":true,"battery_v":12.4}'
-          % (ts, 23.8 + i * 1e-6, i % 120))
-PY
 done
 count() { sqlite3 "$work/fleetd.db" "select count(*) from positions"; }
+# The publishers: fleetd's MQTT simulator, QoS 1 with a window of
+# unacknowledged messages per device (it re-provisions the devices' secrets).
 publish_all() {
-  local ppids=()
-  for d in $(seq "$devices"); do
-    uid=$((862100000000000 + d))
-    mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V 5 -q 1 -u "$uid" -P "$(cat "$work/secret.$uid")" \
-      -t "fleet/$uid/telemetry" -l < "$work/lines.$uid" &
-    ppids+=($!)
-  done
-  for p in "${ppids[@]}"; do wait "$p"; done
+  "$fleetd" sim --protocol mqtt --mqtt "$url" --devices "$devices" --first-imei "$first" --messages "$messages" \
+    --interval-ms 0 --window "${FLEETD_MQTT_WINDOW:-2000}" > "$work/sim.out"
 }
 
 # 1. Through fleetd into storage.
@@ -76,7 +65,7 @@ publish_all() {
   --api 127.0.0.1:0 > "$work/fleetd.log" 2>&1 &
 fleetd_pid=$!
 pids+=("$fleetd_pid")
-first_uid=$((862100000000000 + 1))
+first_uid=$first
 for _ in $(seq 100); do   # until fleetd's subscription is in place (a probe is stored)
   mosquitto_pub -h 127.0.0.1 -p "$broker_port" -V 5 -q 1 -u "$first_uid" -P "$(cat "$work/secret.$first_uid")" \
     -t "fleet/$first_uid/telemetry" -m '{"v":1,"ts":"2026-05-20T00:00:00Z","lat":1,"lng":1}'

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +47,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, c
   int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd >= 0) dup2(null_fd, 0);
   BecomeUser(run_as_user);
+  // Dies with the test process even when that one crashes (set after the
+  // user change, which would clear it).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   execv(args[0], args.data());
   _exit(127);
 }

@@ -1,9 +1,16 @@
 #include "listen/mqtt/mosquitto_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <vector>
@@ -90,6 +97,73 @@ Result<std::string> WriteMosquittoConfig(const MosquittoSetup& s) {
   }
   if (!out.flush()) return Status(StatusCode::kIoError, "cannot write " + conf_path);
   return conf_path;
+}
+
+std::string FindMosquitto() {
+  for (const char* p : {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"}) {
+    if (access(p, X_OK) == 0) return p;
+  }
+  return "";
+}
+
+namespace {
+bool Accepts(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+}  // namespace
+
+Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(const std::string& conf_path,
+                                                                 const std::string& log_path, uint16_t port) {
+  const std::string binary = FindMosquitto();
+  if (binary.empty()) return Status(StatusCode::kNotFound, "mosquitto is not installed (apt-get install mosquitto)");
+  pid_t pid = fork();
+  if (pid < 0) return Status(StatusCode::kIoError, "fork failed");
+  if (pid == 0) {
+    FILE* log = std::fopen(log_path.c_str(), "a");
+    if (log) {
+      dup2(fileno(log), 1);
+      dup2(fileno(log), 2);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    execl(binary.c_str(), binary.c_str(), "-c", conf_path.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::unique_ptr<MosquittoProcess> process(new MosquittoProcess(pid));
+  for (int i = 0; i < 200; ++i) {
+    if (Accepts(port)) return process;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      process->pid_ = 0;
+      return Status(StatusCode::kIoError, "mosquitto exited at start (see " + log_path + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return Status(StatusCode::kIoError, "mosquitto did not listen on port " + std::to_string(port) + " within 5 s");
+}
+
+MosquittoProcess::~MosquittoProcess() { Stop(); }
+
+void MosquittoProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  for (int i = 0; i < 200; ++i) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = 0;
 }
 
 }  // namespace fleetd

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "fleetd/status.h"
@@ -31,5 +32,23 @@ Result<std::string> WriteMosquittoConfig(const MosquittoSetup& setup);
 
 // The dynamic-security plugin shipped by Debian's mosquitto package.
 std::string DynsecPluginPath();
+
+// The mosquitto binary, or "" when the package is not installed.
+std::string FindMosquitto();
+
+// A broker fleetd started itself (the demo's). Stopped by PID on Stop() or
+// destruction, and killed with fleetd if fleetd dies.
+class MosquittoProcess {
+ public:
+  static Result<std::unique_ptr<MosquittoProcess>> Start(const std::string& conf_path, const std::string& log_path,
+                                                        uint16_t port);
+  ~MosquittoProcess();
+  void Stop();
+  int pid() const { return pid_; }
+
+ private:
+  explicit MosquittoProcess(int pid) : pid_(pid) {}
+  int pid_;
+};
 
 }  // namespace fleetd

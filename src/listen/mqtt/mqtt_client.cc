@@ -118,6 +118,7 @@ void Client::Connect() {
   write_queue_bytes_ = 0;
   writing_ = false;
   outbound_inflight_ = 0;
+  outbound_inflight_atomic_ = 0;
   last_inbound_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
   transport_->resolver.async_resolve(
@@ -268,6 +269,8 @@ bool Client::HandlePacket(std::span<const uint8_t> packet, std::vector<Publish>&
     }
     case PacketType::kPuback:
       if (outbound_inflight_ > 0) --outbound_inflight_;
+      outbound_inflight_atomic_ = outbound_inflight_;
+      ++outbound_acked_;
       return true;
     case PacketType::kSuback: {
       auto s = DecodeSuback(packet);
@@ -349,6 +352,7 @@ Status Client::PublishMessage(std::string topic, std::string payload, uint8_t qo
       id = next_packet_id_++;
       if (next_packet_id_ == 0) next_packet_id_ = 1;
       ++outbound_inflight_;
+      outbound_inflight_atomic_ = outbound_inflight_;
     }
     std::vector<uint8_t> bytes;
     EncodePublish(topic, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()),

@@ -81,6 +81,9 @@ class Client : public std::enable_shared_from_this<Client> {
   Status PublishMessage(std::string topic, std::string payload, uint8_t qos, bool retain);
 
   bool connected() const { return connected_.load(); }
+  // Our QoS 1 publishes the broker has not acknowledged yet, and those it has.
+  size_t outbound_inflight() const { return outbound_inflight_atomic_.load(); }
+  int64_t outbound_acked() const { return outbound_acked_.load(); }
   uint64_t epoch() const { return epoch_.load(); }
 
  private:
@@ -129,6 +132,8 @@ class Client : public std::enable_shared_from_this<Client> {
   size_t outbound_inflight_ = 0;
 
   std::atomic<bool> connected_{false};
+  std::atomic<size_t> outbound_inflight_atomic_{0};
+  std::atomic<int64_t> outbound_acked_{0};
   std::atomic<uint64_t> epoch_{0};
 
   Counter& received_;
