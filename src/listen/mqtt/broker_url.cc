@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/percent.h"
+
 namespace fleetd::mqtt {
 namespace {
 
@@ -9,26 +11,11 @@ Status Bad(const std::string& url, const std::string& why) {
   return Status(StatusCode::kInvalidArgument, "MQTT URL '" + url + "': " + why);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi << 4 | lo));
-    i += 2;
-  }
+// User names and passwords: %-escapes decoded, control characters refused.
+bool DecodeUserinfo(std::string_view in, std::string& out) {
+  auto decoded = PercentDecode(in, /*plus_is_space=*/false);
+  if (!decoded || HasControlCharacter(*decoded)) return false;
+  out = std::move(*decoded);
   return true;
 }
 
@@ -54,9 +41,9 @@ Result<ClientOptions> ParseBrokerUrl(const std::string& url) {
     std::string_view userinfo = rest.substr(0, at);
     rest.remove_prefix(at + 1);
     size_t colon = userinfo.find(':');
-    if (!PercentDecode(userinfo.substr(0, colon), o.connect.username)) return Bad(url, "bad percent-encoding in user");
+    if (!DecodeUserinfo(userinfo.substr(0, colon), o.connect.username)) return Bad(url, "bad percent-encoding in user");
     if (colon != std::string_view::npos &&
-        !PercentDecode(userinfo.substr(colon + 1), o.connect.password)) {
+        !DecodeUserinfo(userinfo.substr(colon + 1), o.connect.password)) {
       return Bad(url, "bad percent-encoding in password");
     }
     if (o.connect.username.empty()) return Bad(url, "empty user name");

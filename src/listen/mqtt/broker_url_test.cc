@@ -39,6 +39,7 @@ TEST(BrokerUrl, HostileUrlsSayWhatIsWrong) {
       {"mqtt://h/topic", "a path is not accepted"},
       {"mqtt://u:%zz@h", "percent-encoding in password"},
       {"mqtt://%4@h", "percent-encoding in user"},
+      {"mqtt://u:pw%0A@h", "percent-encoding in password"},
       {"mqtt://:pw@h", "empty user name"},
       {"mqtt://h o st", "bad character in host"},
       {"mqtt://[::1", "unclosed ["},

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/percent.h"
+
 namespace fleetd::osmand {
 namespace {
 
@@ -16,34 +18,6 @@ std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return true;
 }
 
 Status Malformed(std::string why) { return Status(StatusCode::kMalformed, std::move(why)); }
@@ -137,12 +111,10 @@ Status ParseQuery(std::string_view query, Params& out) {
     if (pair.empty()) continue;
     if (out.size() == kMaxParams) return Malformed("too many query parameters");
     const size_t eq = pair.find('=');
-    std::string name, value;
-    if (!PercentDecode(pair.substr(0, eq), name) ||
-        !PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), value)) {
-      return Malformed("bad percent-encoding");
-    }
-    out.emplace_back(std::move(name), std::move(value));
+    auto name = PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
+    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!name || !value) return Malformed("bad percent-encoding");
+    out.emplace_back(std::move(*name), std::move(*value));
   }
   return Status::Ok();
 }
