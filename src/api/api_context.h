@@ -30,6 +30,8 @@ struct ApiContext {
   // Publishes a command (the request body, as given) to a device over MQTT
   // (fleet/{uid}/cmd). Empty: no broker configured, commands answer 503.
   std::function<Status(const std::string& uid, const std::string& payload)> send_command{};
+  // An ingest or process node: only /healthz and /metrics are served.
+  bool metrics_only = false;
   // Wall clock in ms. Empty: NowMs(). Tests pass a fixed clock.
   std::function<TimestampMs()> now{};
 

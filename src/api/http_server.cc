@@ -79,7 +79,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     if (ec) return;  // timeout, reset, or closed by Stop(): just drop the connection
 
     auto& req = parser_->get();
-    if (websocket::is_upgrade(req) && PathOf(std::string_view(req.target().data(), req.target().size())) == kStreamPath) return Upgrade();
+    if (websocket::is_upgrade(req) && PathOf(std::string_view(req.target().data(), req.target().size())) == kStreamPath &&
+        !state_->ctx().metrics_only) {
+      return Upgrade();
+    }
 
     ApiRequest request = Translate(req);
     ApiResponse response = state_->router().Handle(request);

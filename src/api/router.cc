@@ -12,16 +12,30 @@
 namespace fleetd::api {
 namespace {
 
-enum class Route { kHealth, kMetrics, kLogin, kDevices, kPending, kPositions, kLive, kStream };
+enum class Route { kHealth, kMetrics, kLogin, kDevices, kPending, kPositions, kCommands, kLive, kStream };
 
 struct Match {
   Route route;
   std::string_view allow;  // methods, for 405 and CORS preflights
-  std::string uid;         // kPositions only, decoded
+  std::string uid;         // kPositions and kCommands only, decoded
 };
 
 constexpr std::string_view kDevicesPrefix = "/api/v1/devices/";
 constexpr std::string_view kPositionsSuffix = "/positions";
+constexpr std::string_view kCommandsSuffix = "/commands";
+
+// The decoded {uid} of /api/v1/devices/{uid}<suffix>, if `path` is one.
+std::optional<std::string> DeviceSubpath(std::string_view path, std::string_view suffix) {
+  if (!path.starts_with(kDevicesPrefix) || !path.ends_with(suffix) ||
+      path.size() <= kDevicesPrefix.size() + suffix.size()) {
+    return std::nullopt;
+  }
+  std::string_view raw = path.substr(kDevicesPrefix.size(), path.size() - kDevicesPrefix.size() - suffix.size());
+  if (raw.find('/') != std::string_view::npos) return std::nullopt;
+  auto uid = PercentDecode(raw, /*plus_is_space=*/false);
+  if (!uid || uid->empty()) return std::nullopt;
+  return uid;
+}
 
 std::optional<Match> MatchPath(std::string_view path) {
   if (path == "/healthz") return Match{Route::kHealth, "GET", {}};
@@ -31,6 +45,7 @@ std::optional<Match> MatchPath(std::string_view path) {
   if (path == "/api/v1/devices/pending") return Match{Route::kPending, "GET", {}};
   if (path == "/api/v1/live") return Match{Route::kLive, "GET", {}};
   if (path == kStreamPath) return Match{Route::kStream, "GET", {}};
+  if (auto uid = DeviceSubpath(path, kCommandsSuffix)) return Match{Route::kCommands, "POST", std::move(*uid)};
   if (path.starts_with(kDevicesPrefix) && path.ends_with(kPositionsSuffix) &&
       path.size() > kDevicesPrefix.size() + kPositionsSuffix.size()) {
     std::string_view raw =
@@ -130,6 +145,7 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
     default:
       break;
   }
+  if (ctx_.metrics_only) return ErrorResponse(404, "this node serves only /healthz and /metrics (its role is not api)");
 
   auto claims = AuthenticateBearer(request.authorization);
   if (!claims.ok()) return Unauthorized(claims.status().message());
@@ -140,8 +156,10 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
       return ListPending(*claims);
     case Route::kPositions:
       return Positions(*claims, match->uid, *target);
+    case Route::kCommands:
+      return SendCommand(*claims, match->uid, request);
     case Route::kLive:
-      return Live(*claims);
+      return Live(*claims, *target);
     default:
       return ErrorResponse(500, "internal error");
   }

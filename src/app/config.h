@@ -27,7 +27,17 @@ struct ListenSpec {
   HostPort endpoint;
 };
 
+// Which stages a process runs: `fleetd run` all of them; `fleetd ingest`,
+// `process` and `api` one each (issue 5's separately scaled processes).
+struct Roles {
+  bool ingest = true;   // listeners, decoders, MQTT bridge -> queue
+  bool process = true;  // queue -> store, live state, retained MQTT state
+  bool api = true;      // REST and WebSocket (other roles serve only /healthz and /metrics)
+  bool all() const { return ingest && process && api; }
+};
+
 struct Config {
+  Roles roles;
   std::string data_dir = "./data";
   std::string store_url;  // empty until Finalize(): sqlite:<data_dir>/fleetd.db
   std::string queue_url = "memory:";

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 
@@ -128,13 +129,20 @@ void BlockStopSignals() {
 int Run(const Config& config, const ProtocolRegistry& protocols) {
   auto server = Server::Start(config, protocols);
   if (!server.ok()) return ConfigError(server.status());
-  std::cerr << "fleetd: store " << config.store_url << ", queue " << config.queue_url << ", live "
-            << config.live_url << "\n";
-  for (const auto& spec : config.listens) {
-    std::cerr << "fleetd: " << spec.protocol << " on " << spec.endpoint.host << ":"
-              << (*server)->listener_port(spec.protocol) << "\n";
+  const Roles& roles = config.roles;
+  std::cerr << "fleetd: " << (roles.all() ? "all stages" : roles.ingest ? "ingest" : roles.process ? "process" : "api")
+            << "; store " << config.store_url << ", queue " << config.queue_url << ", live " << config.live_url << "\n";
+  if (roles.ingest) {
+    for (const auto& spec : config.listens) {
+      std::cerr << "fleetd: " << spec.protocol << " on " << spec.endpoint.host << ":"
+                << (*server)->listener_port(spec.protocol) << "\n";
+    }
   }
-  std::cerr << "fleetd: API on http://" << config.api.host << ":" << (*server)->api_port() << "/api/v1\n";
+  if (roles.api) {
+    std::cerr << "fleetd: API on http://" << config.api.host << ":" << (*server)->api_port() << "/api/v1\n";
+  } else {
+    std::cerr << "fleetd: metrics on http://" << config.api.host << ":" << (*server)->api_port() << "/metrics\n";
+  }
   WaitForSignal();
   std::cerr << "fleetd: stopping\n";
   (*server)->Stop();
@@ -166,6 +174,16 @@ int main(int argc, char** argv) {
   ConfigFlags run_flags;
   auto* run = app.add_subcommand("run", "Run every stage in one process (embedded defaults)");
   run_flags.Add(run, true);
+
+  // The stages as separate, stateless processes (shared queue, store and
+  // live state by URL: nats://, postgresql://, redis://).
+  ConfigFlags ingest_flags, process_flags, api_flags;
+  auto* ingest = app.add_subcommand("ingest", "Run the device listeners and the MQTT bridge: devices -> queue");
+  ingest_flags.Add(ingest, true);
+  auto* process = app.add_subcommand("process", "Run the queue consumer: queue -> store and live state");
+  process_flags.Add(process, true);
+  auto* api = app.add_subcommand("api", "Run the REST API and WebSocket feed");
+  api_flags.Add(api, true);
 
   ConfigFlags demo_flags;
   DemoOptions demo_options;
@@ -276,6 +294,15 @@ int main(int argc, char** argv) {
   if (*run) {
     auto config = run_flags.Build(protocols);
     if (!config.ok()) return ConfigError(config.status());
+    return Run(*config, protocols);
+  }
+  for (auto [cmd, flags, roles] : {std::tuple{ingest, &ingest_flags, Roles{true, false, false}},
+                                   std::tuple{process, &process_flags, Roles{false, true, false}},
+                                   std::tuple{api, &api_flags, Roles{false, false, true}}}) {
+    if (!*cmd) continue;
+    auto config = flags->Build(protocols);
+    if (!config.ok()) return ConfigError(config.status());
+    config->roles = roles;
     return Run(*config, protocols);
   }
   if (*demo) {

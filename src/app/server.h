@@ -26,6 +26,9 @@ class DeviceDirectory;
 class Processor;
 class MqttBridge;
 class StatePublisher;
+namespace mqtt {
+class Client;
+}
 namespace api {
 class ApiServer;
 }
@@ -47,12 +50,14 @@ class Server {
   bool mqtt_connected() const;
   Store& store() { return *store_; }
   LiveState& live() { return *live_; }
-  Queue& queue() { return *queue_; }
+  Queue& queue() { return *queue_; }  // precondition: an ingest or process role
   Metrics& metrics() { return metrics_; }
   const std::string& jwt_secret() const { return jwt_secret_; }
 
  private:
   Server() = default;
+  Status StartListeners(const Config& config, const ProtocolRegistry& protocols);
+  Status StartMqtt(const Config& config);
 
   Config config_;
   std::string jwt_secret_;
@@ -66,7 +71,8 @@ class Server {
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<api::ApiServer> api_;
-  std::unique_ptr<MqttBridge> mqtt_bridge_;
+  std::unique_ptr<MqttBridge> mqtt_bridge_;       // ingest role
+  std::shared_ptr<mqtt::Client> mqtt_client_;     // the bridge's, or a publish-only one
   std::unique_ptr<StatePublisher> state_publisher_;
   bool stopped_ = false;
 };
