@@ -346,6 +346,107 @@ TEST_F(MqttE2eTest, SimulatedMqttGatewaysAreStoredInFull) {
             0);
 }
 
+// A broker with TLS only: fleetd connects over mqtts:// and trusts the
+// broker's private CA through mqtt_ca_file; a client that does not trust it
+// is refused; devices publish over TLS too.
+TEST(MqttTlsTest, FleetdConnectsOverTlsWithAPrivateCa) {
+  const std::string dir = test::MakeTempDir("fleetd_mqtt_tls_");
+  auto openssl = test::FindProgram("openssl");
+  ASSERT_TRUE(openssl);
+  const std::string log = dir + "/openssl.log";
+  ASSERT_EQ(test::RunCommand({*openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/ca.key",
+                              "-out", dir + "/ca.crt", "-subj", "/CN=fleetd test CA", "-days", "2"},
+                             log),
+            0);
+  ASSERT_EQ(test::RunCommand({*openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/server.key", "-out",
+                              dir + "/server.csr", "-subj", "/CN=127.0.0.1"},
+                             log),
+            0);
+  { std::ofstream(dir + "/san.ext") << "subjectAltName=IP:127.0.0.1\n"; }
+  ASSERT_EQ(test::RunCommand({*openssl, "x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.crt", "-CAkey",
+                              dir + "/ca.key", "-CAcreateserial", "-out", dir + "/server.crt", "-days", "2",
+                              "-extfile", dir + "/san.ext"},
+                             log),
+            0);
+  const uint16_t port = test::PickFreePort();
+  MosquittoSetup setup;
+  setup.dir = dir + "/broker";
+  setup.port = port;
+  setup.admin_user = kAdmin;
+  setup.admin_password = kAdminPassword;
+  setup.run_as_root = geteuid() == 0;
+  setup.certfile = dir + "/server.crt";
+  setup.keyfile = dir + "/server.key";
+  auto conf = WriteMosquittoConfig(setup);
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  auto broker = ServerProcess::Start({*test::FindProgram("mosquitto"), "-c", *conf}, dir + "/mosquitto.log");
+  ASSERT_TRUE(broker && test::WaitForPort(port, std::chrono::seconds(10))) << broker->Log();
+
+  ProtocolRegistry protocols;
+  RegisterBuiltinProtocols(protocols);
+  Config config;
+  config.data_dir = dir + "/data";
+  config.listens.push_back(ListenSpec{"gt06", {"127.0.0.1", 0}});
+  config.api = {"127.0.0.1", 0};
+  config.threads = 1;
+  config.batch_wait_ms = 5;
+  config.mqtt_url = "mqtts://" + std::string(kAdmin) + ":" + kAdminPassword + "@127.0.0.1:" + std::to_string(port);
+  config.mqtt_client_id = "fleetd-tls";
+  config.mqtt_ca_file = dir + "/ca.crt";
+  config.jwt_secret = std::string(40, 't');
+  ASSERT_TRUE(FinalizeConfig(config, [](const std::string&) -> std::optional<uint16_t> { return 5023; }, protocols.Names()).ok());
+  {
+    auto server = Server::Start(config, protocols);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    Server& s = **server;
+    for (int i = 0; i < 500 && !s.mqtt_connected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(s.mqtt_connected()) << broker->Log();
+    auto tenant = s.store().AddTenant("acme");
+    ASSERT_TRUE(tenant.ok());
+    std::ostringstream out, err;
+    DeviceAddArgs args;
+    args.tenant = "acme";
+    args.uid = kUid;
+    ASSERT_EQ(DeviceAdd(s.store(), config, args, out, err), 0) << err.str();
+    const std::string secret = nlohmann::json::parse(out.str())["mqtt"]["password"];
+    ASSERT_EQ(test::RunCommand({*test::FindProgram("mosquitto_pub"), "-h", "127.0.0.1", "-p", std::to_string(port),
+                                "-V", "5", "-q", "1", "--cafile", dir + "/ca.crt", "-u", kUid, "-P", secret, "-t",
+                                std::string("fleet/") + kUid + "/telemetry", "-m", Payload(kBaseTs, 1.5, 2.5, 3)},
+                               dir + "/pub.log"),
+              0);
+    bool stored = false;
+    for (int i = 0; i < 200 && !stored; ++i) {
+      PositionQuery q;
+      q.tenant_id = tenant->id;
+      q.device_uid = kUid;
+      auto page = s.store().QueryPositions(q);
+      stored = page.ok() && page->positions.size() == 1;
+      if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(stored);
+    s.Stop();
+  }
+  // Trusting another CA, the broker's certificate is refused: no connection.
+  ASSERT_EQ(test::RunCommand({*openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/other.key",
+                              "-out", dir + "/other.crt", "-subj", "/CN=some other CA", "-days", "2"},
+                             log),
+            0);
+  Config untrusting = config;
+  untrusting.mqtt_ca_file = dir + "/other.crt";
+  untrusting.mqtt_client_id = "fleetd-tls-untrusting";
+  untrusting.data_dir = dir + "/data2";
+  untrusting.store_url = "sqlite:" + dir + "/data2/fleetd.db";
+  {
+    auto server = Server::Start(untrusting, protocols);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_FALSE((*server)->mqtt_connected());
+    (*server)->Stop();
+  }
+  broker.reset();
+  test::RemoveTree(dir);
+}
+
 // Reads the single number a command printed (sqlite3's count).
 int64_t ReadCount(const std::string& db, const std::string& log) {
   std::filesystem::remove(log);

@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <set>
 
@@ -244,6 +246,9 @@ Status FinalizeConfig(Config& config,
   }
   if (!config.mqtt_url.empty()) {
     if (auto broker = mqtt::ParseBrokerUrl(config.mqtt_url); !broker.ok()) return broker.status();
+  }
+  if (!config.mqtt_ca_file.empty() && access(config.mqtt_ca_file.c_str(), R_OK) != 0) {
+    return Bad("mqtt_ca_file '" + config.mqtt_ca_file + "' cannot be read");
   }
   if (config.mqtt_client_id.size() > 128) return Bad("mqtt_client_id is longer than 128 characters");
   for (char c : config.mqtt_client_id) {

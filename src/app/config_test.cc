@@ -154,6 +154,7 @@ TEST(ConfigTest, RejectsBadMqttValues) {
       {[](Config& c) { c.mqtt_receive_maximum = 0; }, "mqtt_receive_maximum"},
       {[](Config& c) { c.mqtt_receive_maximum = 70000; }, "mqtt_receive_maximum"},
       {[](Config& c) { c.mqtt_session_expiry_s = 5; }, "mqtt_session_expiry"},
+      {[](Config& c) { c.mqtt_ca_file = "/nonexistent/ca.pem"; }, "cannot be read"},
   };
   for (const auto& k : cases) {
     Config c;

@@ -75,6 +75,8 @@ Result<std::string> WriteMosquittoConfig(const MosquittoSetup& s) {
   if (s.run_as_root) out << "user root\n";
   out << "per_listener_settings false\n"
       << "listener " << s.port << " " << s.bind << "\n"
+      << (s.certfile.empty() || s.keyfile.empty() ? std::string()
+                                                  : "certfile " + s.certfile + "\nkeyfile " + s.keyfile + "\n")
       << "persistence true\n"
       << "persistence_location " << s.dir << "/\n"
       << "autosave_interval 1\n"

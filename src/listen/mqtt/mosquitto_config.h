@@ -23,6 +23,9 @@ struct MosquittoSetup {
   std::string admin_password;
   bool run_as_root = false;         // "user root": keep root's rights on the test's files
   int64_t max_queued_messages = 1000000;  // per offline session
+  // TLS on the listener when both are set (mqtts://); PEM files.
+  std::string certfile;
+  std::string keyfile;
 };
 
 // Writes <dir>/mosquitto.conf (and, with dynamic security, initialises

@@ -71,6 +71,11 @@ Client::Client(asio::io_context& io, ClientOptions options, Metrics& metrics)
     } else {
       tls_->set_default_verify_paths(ec);
     }
+    if (ec) {
+      tls_error_ = Status(StatusCode::kInvalidArgument, "cannot load the CA certificates " +
+                                                            (options_.ca_file.empty() ? "of the system" : "'" + options_.ca_file + "'") +
+                                                            ": " + ec.message());
+    }
     tls_->set_verify_mode(options_.tls_verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
   }
   if (options_.connect.maximum_packet_size == 0) {
@@ -107,6 +112,7 @@ void Client::Stop() {
 
 void Client::Connect() {
   if (stopping_) return;
+  if (!tls_error_.ok()) return ScheduleReconnect(tls_error_);
   const uint64_t epoch = ++epoch_;
   transport_ = std::make_unique<Transport>(io_, tls_.get());
   begin_ = end_ = 0;
@@ -138,7 +144,9 @@ void Client::Connect() {
           if (options_.tls_verify) {
             transport_->stream->set_verify_callback(asio::ssl::host_name_verification(options_.host));
           }
-          SSL_set_tlsext_host_name(transport_->stream->native_handle(), options_.host.c_str());
+          error_code not_ip;
+          asio::ip::make_address(options_.host, not_ip);
+          if (not_ip) SSL_set_tlsext_host_name(transport_->stream->native_handle(), options_.host.c_str());  // SNI: names only
           transport_->stream->async_handshake(asio::ssl::stream_base::client, [this, self, epoch](const error_code& ec) {
             if (epoch != epoch_ || stopping_) return;
             if (ec) return ScheduleReconnect(Status(StatusCode::kIoError, "TLS handshake: " + ec.message()));

@@ -105,6 +105,7 @@ class Client : public std::enable_shared_from_this<Client> {
   ClientOptions options_;
   Metrics& metrics_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  Status tls_error_;  // the CA file could not be loaded: every attempt fails with it
   std::unique_ptr<Transport> transport_;
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer keepalive_timer_;
