@@ -10,6 +10,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 sqlite3 curl
   clang libclang-rt-14-dev llvm-14
+  redis-server libhiredis-dev
+  nats-server libnats-dev
+  postgresql-15 libpq-dev
+  mosquitto mosquitto-clients
 )
 
 missing=()

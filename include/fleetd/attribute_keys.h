@@ -57,6 +57,13 @@ inline constexpr std::string_view kFuelRateLph = "fuel_rate_lph";    // double, 
 inline constexpr std::string_view kAmbientTempC = "ambient_temp_c";  // double, ambient air temperature, Celsius
 inline constexpr std::string_view kDtcClearedDistanceKm = "dtc_cleared_distance_km";  // int, km driven since trouble codes were cleared
 inline constexpr std::string_view kDtcs = "dtcs";                    // string, OBD trouble codes "P0123 C0456"
+// Speed the vehicle itself reports (OBD PID 0x0D, CAN bus); speed_kmh stays the tracker's GNSS speed.
+inline constexpr std::string_view kVehicleSpeedKmh = "vehicle_speed_kmh";  // double, km/h
+inline constexpr std::string_view kEngineLoadPct = "engine_load_pct";  // double, calculated engine load, % (OBD PID 0x04)
+inline constexpr std::string_view kThrottlePct = "throttle_pct";      // double, throttle / pedal position, % (PID 0x11, CAN)
+inline constexpr std::string_view kFuelLevelL = "fuel_level_l";       // double, fuel in the tank, litres (CAN)
+inline constexpr std::string_view kDtcCount = "dtc_count";            // int, number of stored OBD trouble codes
+inline constexpr std::string_view kMilDistanceKm = "mil_distance_km";  // int, km driven with the MIL on (OBD PID 0x21)
 
 // Teltonika (src/protocol/teltonika). Also uses kPdop (declared with AIS-140 below).
 inline constexpr std::string_view kPriority = "priority";            // int, record priority: 0 low, 1 high, 2 panic

@@ -1,9 +1,10 @@
 // LiveState: last-known state per device, and the feed of live updates.
 //
-// Embedded implementation: in memory (src/live/memory). Server: Redis (later),
-// whose pub/sub also carries the feed to every API node.
+// Embedded implementation: in memory (src/live/memory). Server: Redis
+// (src/live/redis), whose pub/sub also carries the feed to every API node.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -29,8 +30,23 @@ class LiveState {
   virtual std::vector<Message> Snapshot(int64_t tenant_id) const = 0;
   virtual std::optional<Message> Get(int64_t tenant_id, const std::string& device_uid) const = 0;
 
+  // The latest located messages of the tenant's devices within `radius_m`
+  // metres of (lat, lng), nearest first, at most `limit` of them. Distance is
+  // great-circle on a sphere of radius kNearEarthRadiusM (the one Redis GEO
+  // uses, so every implementation agrees); equal distances come in any order.
+  // Devices whose last latitude is beyond +-kNearMaxLatitude are never found
+  // (Redis GEO cannot index them; Snapshot and Get still return them).
+  // Arguments outside the domain (non-finite, |lat| > kNearMaxLatitude,
+  // |lng| > 180, radius_m < 0, limit 0) give an empty result: callers
+  // validate first (the API answers 400). Thread-safe.
+  virtual std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const = 0;
+  static constexpr double kNearEarthRadiusM = 6372797.560856;
+  static constexpr double kNearMaxLatitude = 85.05112878;
+
   using Listener = std::function<void(const Envelope&)>;
   // Listener runs on the updating thread and must not block (queue and return).
+  // A server implementation also calls it, one call at a time, from its own
+  // feed thread for updates made through other instances (other nodes).
   // Returns an id for Unsubscribe. Thread-safe.
   virtual uint64_t Subscribe(Listener listener) = 0;
   virtual void Unsubscribe(uint64_t id) = 0;

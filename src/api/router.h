@@ -20,6 +20,9 @@ namespace fleetd::api {
 
 inline constexpr int kMaxPositionsLimit = 10000;
 inline constexpr int kDefaultPositionsLimit = 1000;
+inline constexpr int kMaxNearLimit = 10000;
+inline constexpr int kDefaultNearLimit = 1000;
+inline constexpr double kMaxNearRadiusM = 20'000'000;  // about half the Earth's circumference
 inline constexpr std::string_view kStreamPath = "/api/v1/stream";
 
 class Router {
@@ -47,7 +50,10 @@ class Router {
   ApiResponse AddDevice(const JwtClaims& claims, const ApiRequest& request);
   ApiResponse ListPending(const JwtClaims& claims);
   ApiResponse Positions(const JwtClaims& claims, const std::string& uid, const Target& target);
-  ApiResponse Live(const JwtClaims& claims);
+  // The snapshot, or with ?near=lat,lng&radius_m=R[&limit=N] the devices
+  // near a point, nearest first.
+  ApiResponse Live(const JwtClaims& claims, const Target& target);
+  ApiResponse SendCommand(const JwtClaims& claims, const std::string& uid, const ApiRequest& request);
 
   // A hash of nothing, verified against when the email is unknown so both
   // failures cost the same time. Made on first use.

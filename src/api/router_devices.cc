@@ -1,7 +1,9 @@
 // Tenant-scoped device routes: list/add devices, pending devices, position
-// history and the live snapshot. The tenant always comes from the token,
-// never from the request, and another tenant's device is reported as absent.
+// history, the live snapshot and the devices near a point. The tenant always
+// comes from the token, never from the request, and another tenant's device
+// is reported as absent.
 #include <charconv>
+#include <cmath>
 
 #include "api/json_util.h"
 #include "api/router.h"
@@ -39,6 +41,58 @@ std::optional<int64_t> ParseInt64(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
   return v;
+}
+
+// A plain decimal number ("52.5", "-13", "1e3"): no sign '+', no spaces, no
+// inf or nan.
+std::optional<double> ParseFiniteDouble(std::string_view text) {
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+struct NearQuery {
+  double lat = 0;
+  double lng = 0;
+  double radius_m = 0;
+  size_t limit = kDefaultNearLimit;
+};
+
+// ?near=lat,lng&radius_m=R[&limit=N]; the message says what is wrong.
+Result<NearQuery> ParseNearQuery(const Target& target) {
+  const auto& q = target.query;
+  auto bad = [](const char* why) { return Status(StatusCode::kInvalidArgument, why); };
+  auto near = q.find("near");
+  if (near == q.end()) return bad("\"radius_m\" and \"limit\" need \"near\"");
+  NearQuery out;
+  std::string_view text = near->second;
+  size_t comma = text.find(',');
+  std::optional<double> lat, lng;
+  if (comma != std::string_view::npos) {
+    lat = ParseFiniteDouble(text.substr(0, comma));
+    lng = ParseFiniteDouble(text.substr(comma + 1));
+  }
+  if (!lat || !lng) return bad("\"near\" must be \"lat,lng\" in decimal degrees");
+  if (std::abs(*lat) > LiveState::kNearMaxLatitude) {
+    return bad("\"near\" latitude must be from -85.05112878 to 85.05112878");
+  }
+  if (std::abs(*lng) > 180) return bad("\"near\" longitude must be from -180 to 180");
+  out.lat = *lat;
+  out.lng = *lng;
+  auto radius = q.find("radius_m");
+  if (radius == q.end()) return bad("\"near\" needs \"radius_m\"");
+  auto radius_m = ParseFiniteDouble(radius->second);
+  if (!radius_m || *radius_m <= 0 || *radius_m > kMaxNearRadiusM) {
+    return bad("\"radius_m\" must be a number of metres above 0 and at most 20000000");
+  }
+  out.radius_m = *radius_m;
+  if (auto it = q.find("limit"); it != q.end()) {
+    auto limit = ParseInt64(it->second);
+    if (!limit || *limit < 1 || *limit > kMaxNearLimit) return bad("\"limit\" must be an integer from 1 to 10000");
+    out.limit = static_cast<size_t>(*limit);
+  }
+  return out;
 }
 
 ApiResponse AdminOnly() { return ErrorResponse(403, "admin role required"); }
@@ -79,6 +133,24 @@ ApiResponse Router::AddDevice(const JwtClaims& claims, const ApiRequest& request
   ApiResponse r = JsonResponse(201, DeviceJson(*device));
   r.headers.emplace_back("Location", "/api/v1/devices/" + device->uid);
   return r;
+}
+
+ApiResponse Router::SendCommand(const JwtClaims& claims, const std::string& uid, const ApiRequest& request) {
+  if (claims.role != Role::kAdmin) return AdminOnly();
+  if (!ValidUid(uid)) return ErrorResponse(400, "bad device uid");
+  auto body = ParseJsonObject(request.body);
+  if (!body) return ErrorResponse(400, "body must be a JSON object (it is sent to the device as is)");
+  // Tenant scope: another tenant's device is indistinguishable from none.
+  auto device = ctx_.store.FindDeviceByUid(uid);
+  if (!device.ok() || device->tenant_id != claims.tenant_id) {
+    if (device.ok() || device.status().code() == StatusCode::kNotFound) return ErrorResponse(404, "no such device");
+    return StatusResponse(device.status());
+  }
+  if (!ctx_.send_command) return ErrorResponse(503, "no MQTT broker configured: commands cannot be delivered");
+  if (Status s = ctx_.send_command(uid, body->dump()); !s.ok()) {
+    return ErrorResponse(503, "command not sent: " + s.message());
+  }
+  return JsonResponse(202, Json{{"uid", uid}, {"topic", "fleet/" + uid + "/cmd"}, {"status", "sent"}});
 }
 
 ApiResponse Router::ListPending(const JwtClaims& claims) {
@@ -144,9 +216,17 @@ ApiResponse Router::Positions(const JwtClaims& claims, const std::string& uid, c
   return JsonResponse(200, out);
 }
 
-ApiResponse Router::Live(const JwtClaims& claims) {
+ApiResponse Router::Live(const JwtClaims& claims, const Target& target) {
+  std::vector<Message> messages;
+  if (!target.query.contains("near") && !target.query.contains("radius_m") && !target.query.contains("limit")) {
+    messages = ctx_.live.Snapshot(claims.tenant_id);
+  } else {
+    auto near = ParseNearQuery(target);
+    if (!near.ok()) return ErrorResponse(400, near.status().message());
+    messages = ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, near->limit);
+  }
   Json positions = Json::array();
-  for (const Message& m : ctx_.live.Snapshot(claims.tenant_id)) positions.push_back(MessageToJson(m));
+  for (const Message& m : messages) positions.push_back(MessageToJson(m));
   return JsonResponse(200, Json{{"positions", std::move(positions)}});
 }
 

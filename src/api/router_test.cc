@@ -261,6 +261,42 @@ TEST_F(RouterTest, PositionsOfOtherTenantsOrUnknownDevicesAre404) {
   EXPECT_EQ(Call("GET", "/api/v1/devices/dev%2Da1/positions", Token(1, Role::kViewer)).status, 200);
 }
 
+TEST_F(RouterTest, CommandsGoToTheBrokerOnlyForOwnDevicesAndAdmins) {
+  const std::string cmd = R"({"name":"setparam","params":{"interval":30}})";
+  // No broker configured: a clear 503.
+  ExpectError(Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin), cmd), 503);
+  std::vector<std::pair<std::string, std::string>> sent;
+  ctx_.send_command = [&](const std::string& uid, const std::string& payload) {
+    sent.emplace_back(uid, payload);
+    return Status::Ok();
+  };
+  router_ = std::make_unique<Router>(ctx_);
+  auto ok = Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin), cmd);
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  EXPECT_EQ(Body(ok)["topic"], "fleet/dev-a1/cmd");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].first, "dev-a1");
+  EXPECT_EQ(json::parse(sent[0].second), json::parse(cmd));
+  // Hostile or unauthorized requests send nothing.
+  ExpectError(Call("POST", "/api/v1/devices/dev-b1/commands", Token(1, Role::kAdmin), cmd), 404);  // other tenant
+  ExpectError(Call("POST", "/api/v1/devices/nope/commands", Token(1, Role::kAdmin), cmd), 404);
+  ExpectError(Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kViewer), cmd), 403);
+  ExpectError(Call("POST", "/api/v1/devices/dev-a1/commands", "", cmd), 401);
+  ExpectError(Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin), "not json"), 400);
+  ExpectError(Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin), "[1,2]"), 400);
+  ExpectError(Call("POST", "/api/v1/devices/dev%2Ba1/commands", Token(1, Role::kAdmin), cmd), 400);
+  ExpectError(Call("GET", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin)), 405);
+  EXPECT_EQ(sent.size(), 1u);
+  // The broker being away is a 503 with the reason.
+  ctx_.send_command = [](const std::string&, const std::string&) {
+    return Status(StatusCode::kIoError, "not connected to the MQTT broker");
+  };
+  router_ = std::make_unique<Router>(ctx_);
+  auto away = Call("POST", "/api/v1/devices/dev-a1/commands", Token(1, Role::kAdmin), cmd);
+  EXPECT_EQ(away.status, 503);
+  EXPECT_NE(away.body.find("not connected"), std::string::npos);
+}
+
 TEST_F(RouterTest, LiveSnapshotIsTenantScoped) {
   std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 1, 2, 3)},
                                  Envelope{2, 2, testing::TestMessage("dev-b1", 1000, 4, 5, 6)}};
@@ -269,6 +305,97 @@ TEST_F(RouterTest, LiveSnapshotIsTenantScoped) {
   ASSERT_EQ(j["positions"].size(), 1u);
   EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
   EXPECT_EQ(j["positions"][0]["lat"], 1.0);
+}
+
+TEST_F(RouterTest, LiveNearPassesTheQueryToTheLiveState) {
+  std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 52.5, 13.4, 3)},
+                                 Envelope{1, 1, testing::TestMessage("dev-a2", 1000, 52.6, 13.4, 3)},
+                                 Envelope{2, 2, testing::TestMessage("dev-b1", 1000, 52.5, 13.4, 6)}};
+  live_.Update(batch);
+  auto r = Call("GET", "/api/v1/live?near=52.52,13.405&radius_m=1500.5&limit=1", Token(1, Role::kViewer));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(live_.last_near.has_value());
+  EXPECT_EQ(live_.last_near->tenant_id, 1) << "the tenant comes from the token";
+  EXPECT_EQ(live_.last_near->lat, 52.52);
+  EXPECT_EQ(live_.last_near->lng, 13.405);
+  EXPECT_EQ(live_.last_near->radius_m, 1500.5);
+  EXPECT_EQ(live_.last_near->limit, 1u);
+  json j = Body(r);
+  ASSERT_EQ(j["positions"].size(), 1u);
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
+
+  r = Call("GET", "/api/v1/live?near=-33.9%2C151.2&radius_m=1e3", Token(2, Role::kViewer));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(live_.last_near->tenant_id, 2);
+  EXPECT_EQ(live_.last_near->lat, -33.9);
+  EXPECT_EQ(live_.last_near->lng, 151.2);
+  EXPECT_EQ(live_.last_near->radius_m, 1000);
+  EXPECT_EQ(live_.last_near->limit, static_cast<size_t>(kDefaultNearLimit));
+  j = Body(r);
+  ASSERT_EQ(j["positions"].size(), 1u);
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-b1");
+
+  // The edges of the domain are accepted.
+  for (const char* q : {"near=85.05112878,180&radius_m=20000000&limit=10000", "near=-85.05112878,-180&radius_m=0.1",
+                        "near=0,0&radius_m=1"}) {
+    EXPECT_EQ(Call("GET", std::string("/api/v1/live?") + q, Token(1, Role::kViewer)).status, 200) << q;
+  }
+  ExpectError(Call("GET", "/api/v1/live?near=1,2&radius_m=5"), 401);
+}
+
+TEST_F(RouterTest, LiveNearRejectsBadParameters) {
+  std::string t = Token(1, Role::kViewer);
+  struct Case {
+    const char* query;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{"near=52.5,13.4", "needs \"radius_m\""},
+           Case{"radius_m=100", "need \"near\""},
+           Case{"limit=5", "need \"near\""},
+           Case{"radius_m=100&limit=5", "need \"near\""},
+           Case{"near=&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5,&radius_m=100", "\"lat,lng\""},
+           Case{"near=,13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5,13.4,1&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5;13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5+,13.4&radius_m=100", "\"lat,lng\""},  // '+' is a space
+           Case{"near=+52.5,13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5, 13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=abc,def&radius_m=100", "\"lat,lng\""},
+           Case{"near=nan,13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5,inf&radius_m=100", "\"lat,lng\""},
+           Case{"near=1e999,13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=0x10,13.4&radius_m=100", "\"lat,lng\""},
+           Case{"near=52.5N,13.4E&radius_m=100", "\"lat,lng\""},
+           Case{"near=91,13.4&radius_m=100", "latitude"},
+           Case{"near=-90,13.4&radius_m=100", "latitude"},
+           Case{"near=85.06,13.4&radius_m=100", "latitude"},
+           Case{"near=52.5,180.0001&radius_m=100", "longitude"},
+           Case{"near=52.5,-181&radius_m=100", "longitude"},
+           Case{"near=52.5,13.4&radius_m=", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=-5", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=0", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=20000000.5", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=1e308", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=inf", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=nan", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=100m", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=1km", "\"radius_m\" must be"},
+           Case{"near=52.5,13.4&radius_m=100&limit=0", "\"limit\""},
+           Case{"near=52.5,13.4&radius_m=100&limit=-1", "\"limit\""},
+           Case{"near=52.5,13.4&radius_m=100&limit=10001", "\"limit\""},
+           Case{"near=52.5,13.4&radius_m=100&limit=2.5", "\"limit\""},
+           Case{"near=52.5,13.4&radius_m=100&limit=99999999999999999999", "\"limit\""},
+           Case{"near=52.5,13.4&radius_m=100&limit=", "\"limit\""},
+       }) {
+    auto r = Call("GET", std::string("/api/v1/live?") + c.query, t);
+    ExpectError(r, 400);
+    std::string error = Body(r)["error"];
+    EXPECT_NE(error.find(c.says), std::string::npos) << c.query << " -> " << error;
+  }
+  EXPECT_FALSE(live_.last_near.has_value()) << "no bad query reaches the live state";
 }
 
 TEST_F(RouterTest, StreamAuthentication) {

@@ -142,6 +142,22 @@ class FakeLive : public LiveState {
     if (it == latest_.end()) return std::nullopt;
     return it->second;
   }
+  // Records the query and answers the tenant's messages in uid order, at
+  // most `limit`: the router's parsing is what the tests check, not geometry.
+  std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override {
+    std::vector<Message> out = Snapshot(tenant_id);
+    std::lock_guard lock(mu_);
+    last_near = NearQuery{tenant_id, lat, lng, radius_m, limit};
+    if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+  struct NearQuery {
+    int64_t tenant_id;
+    double lat, lng, radius_m;
+    size_t limit;
+  };
+  mutable std::optional<NearQuery> last_near;
+
   uint64_t Subscribe(Listener listener) override {
     std::lock_guard lock(mu_);
     listeners_[next_] = std::move(listener);

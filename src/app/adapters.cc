@@ -7,6 +7,8 @@
 #include "live/redis/redis_url.h"
 #include "queue/memory/memory_queue.h"
 #include "queue/nats/nats_queue.h"
+#include "store/postgres/pg_url.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fleetd {
@@ -35,7 +37,12 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
-  return Unknown("store", url, "sqlite:<path>");
+  if (pg::IsPostgresUrl(url)) {  // migrates on open until `fleetd migrate` is wired
+    auto store = PostgresStore::Open(url);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  return Unknown("store", url, "sqlite:<path>, postgresql://user:password@host:port/database");
 }
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity) {

@@ -1,6 +1,7 @@
 // LiveState contract suite: what every fleetd::LiveState must do, in memory or
 // on Redis — latest located message per device, older messages ignored,
-// tenant isolation, every envelope sent to every listener after the update.
+// tenant isolation, every envelope sent to every listener after the update,
+// "near a point" queries nearest first.
 //
 // Header-only, value-parameterized; include in exactly one translation unit
 // and instantiate with INSTANTIATE_TEST_SUITE_P(..., LiveStateContractTest,
@@ -12,7 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -49,7 +52,10 @@ inline Envelope LiveEnvelope(int64_t tenant, const std::string& uid, std::option
 
 class LiveStateContractTest : public testing::TestWithParam<LiveStateContractParam> {
  protected:
-  void SetUp() override { live_ = GetParam().make(); }
+  void SetUp() override {
+    live_ = GetParam().make();
+    ASSERT_NE(live_, nullptr) << "the factory could not make a live state";
+  }
   void Apply(std::vector<Envelope> batch) { live_->Update(batch); }
   std::unique_ptr<LiveState> live_;
 };
@@ -149,6 +155,91 @@ TEST_P(LiveStateContractTest, ConcurrentUpdatesKeepTheMaximum) {
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->ts, 1996 + d) << "the newest message must win whatever the interleaving";
   }
+}
+
+inline std::vector<std::string> UidsOf(const std::vector<Message>& messages) {
+  std::vector<std::string> out;
+  for (const Message& m : messages) out.push_back(m.device_uid);
+  return out;
+}
+
+// Around (52.52, 13.40): 0.01 degree of latitude is 1112 m on Redis's sphere,
+// 0.03 degree of longitude there is 2031 m. Margins are far above Redis
+// GEO's 52-bit geohash error (under 1 m).
+TEST_P(LiveStateContractTest, NearFindsDevicesWithinTheRadiusNearestFirst) {
+  Apply({LiveEnvelope(1, "far", 1000, 52.60, 13.40),    // 8897 m north
+         LiveEnvelope(1, "east", 1000, 52.52, 13.43),   // 2031 m east
+         LiveEnvelope(1, "north", 1000, 52.53, 13.40),  // 1112 m north
+         LiveEnvelope(1, "here", 1000, 52.52, 13.40),   // at the centre
+         LiveEnvelope(2, "other", 1000, 52.52, 13.40),  // another tenant
+         LiveEnvelope(1, "nofix", 1000, std::nullopt, std::nullopt)});
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 5000, 10)), (std::vector<std::string>{"here", "north", "east"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 5000, 2)), (std::vector<std::string>{"here", "north"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 1000, 10)), (std::vector<std::string>{"here"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 1200, 10)), (std::vector<std::string>{"here", "north"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 100000, 10)),
+            (std::vector<std::string>{"here", "north", "east", "far"}));
+  // From another centre the order changes: east of everything.
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.45, 100000, 10)),
+            (std::vector<std::string>{"east", "here", "north", "far"}));
+  EXPECT_TRUE(live_->Near(1, 10.0, 10.0, 100000, 10).empty());
+  auto near = live_->Near(1, 52.52, 13.40, 1, 10);
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0].lat, 52.52) << "Near returns the stored message itself";
+  EXPECT_EQ(near[0].ts, 1000);
+
+  // Tenants are isolated.
+  EXPECT_EQ(UidsOf(live_->Near(2, 52.52, 13.40, 100000, 10)), (std::vector<std::string>{"other"}));
+  EXPECT_TRUE(live_->Near(3, 52.52, 13.40, 100000, 10).empty());
+}
+
+TEST_P(LiveStateContractTest, NearWithTheLargestRadiusSpansContinents) {
+  Apply({LiveEnvelope(1, "sydney", 1000, -33.87, 151.21), LiveEnvelope(1, "berlin", 1000, 52.52, 13.40),
+         LiveEnvelope(1, "quito", 1000, -0.18, -78.47)});
+  // From (0, 0): Berlin ~6,000 km, Quito ~8,700 km, Sydney ~15,000 km.
+  EXPECT_EQ(UidsOf(live_->Near(1, 0, 0, 20'000'000, 10)), (std::vector<std::string>{"berlin", "quito", "sydney"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 0, 0, 10'000'000, 10)), (std::vector<std::string>{"berlin", "quito"}));
+  // Across the antimeridian: (-33.87, 151.21) is close to (-34, -179.9) the short way round.
+  EXPECT_EQ(UidsOf(live_->Near(1, -34, -179.9, 3'500'000, 10)), (std::vector<std::string>{"sydney"}));
+}
+
+TEST_P(LiveStateContractTest, NearFollowsTheNewestPosition) {
+  Apply({LiveEnvelope(1, "a", 2000, 52.52, 13.40), LiveEnvelope(1, "b", 2000, 52.53, 13.40)});
+  Apply({LiveEnvelope(1, "a", 1000, 52.60, 13.40)});  // older: does not move "a"
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 5000, 10)), (std::vector<std::string>{"a", "b"}));
+  Apply({LiveEnvelope(1, "a", 3000, 52.60, 13.40)});  // newer: "a" leaves the circle
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 5000, 10)), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.60, 13.40, 5000, 10)), (std::vector<std::string>{"a"}));
+}
+
+TEST_P(LiveStateContractTest, NearAnswersEmptyOutsideItsDomain) {
+  Apply({LiveEnvelope(1, "a", 1000, 52.52, 13.40)});
+  ASSERT_EQ(live_->Near(1, 52.52, 13.40, 10, 10).size(), 1u);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(live_->Near(1, 52.52, 13.40, -1, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 52.52, 13.40, nan, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 52.52, 13.40, inf, 10).empty());
+  EXPECT_TRUE(live_->Near(1, nan, 13.40, 10, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 52.52, inf, 10, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 91, 13.40, 10, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 85.1, 13.40, 10, 10).empty()) << "beyond kNearMaxLatitude";
+  EXPECT_TRUE(live_->Near(1, 52.52, 180.5, 10, 10).empty());
+  EXPECT_TRUE(live_->Near(1, 52.52, 13.40, 10, 0).empty());
+}
+
+TEST_P(LiveStateContractTest, PolarPositionsAreKeptButNotFoundByNear) {
+  Apply({LiveEnvelope(1, "pole", 1000, 89.5, 10.0), LiveEnvelope(1, "edge", 1000, 84.9, 10.0)});
+  ASSERT_TRUE(live_->Get(1, "pole").has_value());
+  EXPECT_EQ(live_->Get(1, "pole")->lat, 89.5);
+  EXPECT_EQ(live_->Snapshot(1).size(), 2u);
+  EXPECT_EQ(UidsOf(live_->Near(1, 85.0, 10.0, 1'000'000, 10)), (std::vector<std::string>{"edge"}));
+  // Moving into range puts it back into the index.
+  Apply({LiveEnvelope(1, "pole", 2000, 85.0, 10.0)});
+  EXPECT_EQ(UidsOf(live_->Near(1, 85.0, 10.0, 1'000'000, 10)), (std::vector<std::string>{"pole", "edge"}));
+  // And leaving it takes it out again.
+  Apply({LiveEnvelope(1, "pole", 3000, -89.0, 10.0)});
+  EXPECT_EQ(UidsOf(live_->Near(1, 85.0, 10.0, 1'000'000, 10)), (std::vector<std::string>{"edge"}));
 }
 
 }  // namespace fleetd::contract

@@ -37,6 +37,10 @@ class MemoryLiveState final : public LiveState {
   // Sorted by device uid.
   std::vector<Message> Snapshot(int64_t tenant_id) const override;
   std::optional<Message> Get(int64_t tenant_id, const std::string& device_uid) const override;
+  // A scan of the tenant's devices with the haversine formula: O(devices of
+  // the tenant) per call, fine for an embedded fleet. Equal distances are
+  // ordered by device uid.
+  std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override;
 
   uint64_t Subscribe(Listener listener) override;
   // Unknown ids are ignored. Must not be called from inside a listener.

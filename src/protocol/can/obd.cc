@@ -2,6 +2,7 @@
 // and formula, so adding a PID is adding a row.
 #include "protocol/can/obd.h"
 
+#include <cmath>
 #include <string_view>
 
 #include "fleetd/attribute_keys.h"
@@ -24,9 +25,12 @@ struct PidRule {
 double Ab(Bytes d) { return d[0] * 256.0 + d[1]; }
 
 constexpr PidRule kPids[] = {
+    {0x04, 1, [](Bytes d) { return d[0] * 100.0 / 255; }, nullptr, attr::kEngineLoadPct, false},
     {0x05, 1, [](Bytes d) { return d[0] - 40.0; }, &Message::engine_temp_c, {}, false},
     {0x0C, 2, [](Bytes d) { return Ab(d) / 4; }, &Message::rpm, {}, false},
     {0x0D, 1, [](Bytes d) { return static_cast<double>(d[0]); }, &Message::speed_kmh, {}, false},
+    {0x11, 1, [](Bytes d) { return d[0] * 100.0 / 255; }, nullptr, attr::kThrottlePct, false},
+    {0x21, 2, [](Bytes d) { return Ab(d); }, nullptr, attr::kMilDistanceKm, true},
     {0x2F, 1, [](Bytes d) { return d[0] * 100.0 / 255; }, &Message::fuel_pct, {}, false},
     {0x31, 2, [](Bytes d) { return Ab(d); }, nullptr, attr::kDtcClearedDistanceKm, true},
     {0x46, 1, [](Bytes d) { return d[0] - 40.0; }, nullptr, attr::kAmbientTempC, false},
@@ -38,6 +42,16 @@ const PidRule* FindPid(uint8_t pid) {
     if (rule.pid == pid) return &rule;
   }
   return nullptr;
+}
+
+void Apply(const PidRule& rule, double value, Message& out) {
+  if (rule.field != nullptr) {
+    out.*rule.field = value;
+  } else if (rule.as_int) {
+    out.attributes.Set(rule.key, static_cast<int64_t>(value));
+  } else {
+    out.attributes.Set(rule.key, value);
+  }
 }
 
 std::string PidName(uint8_t pid) {
@@ -53,14 +67,19 @@ Status ApplyObdPid(uint8_t pid, std::span<const uint8_t> data, Message& out) {
   if (data.size() < rule->size) {
     return Status(StatusCode::kMalformed, PidName(pid) + " needs " + std::to_string(rule->size) + " data bytes");
   }
-  const double value = rule->value(data.first(rule->size));
-  if (rule->field != nullptr) {
-    out.*rule->field = value;
-  } else if (rule->as_int) {
-    out.attributes.Set(rule->key, static_cast<int64_t>(value));
-  } else {
-    out.attributes.Set(rule->key, value);
+  Apply(*rule, rule->value(data.first(rule->size)), out);
+  return Status::Ok();
+}
+
+Status ApplyObdPidValue(uint8_t pid, double value, Message& out) {
+  const PidRule* rule = FindPid(pid);
+  if (rule == nullptr) return Status(StatusCode::kUnsupported, PidName(pid) + " not decoded");
+  if (!std::isfinite(value)) return Status(StatusCode::kMalformed, PidName(pid) + " value is not a number");
+  if (pid == kObdPidVehicleSpeed) {
+    out.attributes.Set(attr::kVehicleSpeedKmh, value);  // speed_kmh stays the tracker's GNSS speed
+    return Status::Ok();
   }
+  Apply(*rule, value, out);
   return Status::Ok();
 }
 

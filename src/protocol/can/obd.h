@@ -16,12 +16,22 @@
 namespace fleetd {
 
 inline constexpr uint8_t kObdResponseCurrentData = 0x41;  // positive answer to mode 01
+inline constexpr uint8_t kObdPidVehicleSpeed = 0x0D;
 
 // Applies mode-01 PID `pid` whose data bytes (A, B, ...) are `data` to `out`.
 // Bytes past the PID's length are ignored (CAN answers are padded to 8).
 // kMalformed: fewer data bytes than the PID has. kUnsupported: a PID fleetd
 // does not decode. On error `out` is untouched. Pure; thread-safe.
 Status ApplyObdPid(uint8_t pid, std::span<const uint8_t> data, Message& out);
+
+// Applies mode-01 PID `pid` whose value a tracker has already converted to
+// the PID's unit (km/h, rpm, degC, %, km), as Concox OBD trackers report
+// it, to the same field or attribute as ApplyObdPid, with one difference:
+// vehicle speed (0x0D) goes to the attribute vehicle_speed_kmh, because such
+// a tracker has its own GNSS speed. kUnsupported: a PID fleetd does not
+// decode; kMalformed: a value that is not finite. On error `out` is
+// untouched. Pure; thread-safe.
+Status ApplyObdPidValue(uint8_t pid, double value, Message& out);
 
 // Applies a raw mode-01 answer as an adapter prints it: 41 <pid> <data...>
 // ("41 0C 1A F8" as bytes), without the ISO-TP length byte.

@@ -38,6 +38,12 @@ std::optional<double> PidValue(uint8_t pid, const Message& m) {
     return std::get<double>(it->second);
   };
   switch (pid) {
+    case 0x04:
+      return number(attr::kEngineLoadPct);
+    case 0x11:
+      return number(attr::kThrottlePct);
+    case 0x21:
+      return number(attr::kMilDistanceKm);
     case 0x05:
       return m.engine_temp_c;
     case 0x0C:
@@ -116,6 +122,10 @@ TEST(ObdTest, EveryPidAtTheEdges) {
       {0x31, {0xFF, 0xFF}, 65535},   {0x46, {0x00}, -40},
       {0x46, {0xFF}, 215},           {0x5E, {0x00, 0x00}, 0},
       {0x5E, {0xFF, 0xFF}, 3276.75},
+      {0x04, {0x00}, 0},             {0x04, {0xFF}, 100},
+      {0x04, {0x80}, 128 * 100.0 / 255},
+      {0x11, {0x00}, 0},             {0x11, {0xFF}, 100},
+      {0x21, {0x00, 0x00}, 0},       {0x21, {0x01, 0x2C}, 300},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(testing::Message() << "pid 0x" << std::hex << int{c.pid});
@@ -137,7 +147,7 @@ TEST(ObdTest, AttributeTypes) {
 }
 
 TEST(ObdTest, ShortDataIsMalformedAndChangesNothing) {
-  for (uint8_t pid : {0x05, 0x0C, 0x0D, 0x2F, 0x31, 0x46, 0x5E}) {
+  for (uint8_t pid : {0x04, 0x05, 0x0C, 0x0D, 0x11, 0x21, 0x2F, 0x31, 0x46, 0x5E}) {
     Message m;
     EXPECT_EQ(ApplyObdPid(pid, {}, m).code(), StatusCode::kMalformed);
     EXPECT_EQ(m, Message{});
@@ -149,6 +159,41 @@ TEST(ObdTest, ShortDataIsMalformedAndChangesNothing) {
   }
 }
 
+TEST(ObdTest, NewAttributeTypes) {
+  Message m;
+  ASSERT_TRUE(ApplyObdPid(0x21, Bytes{0x00, 0x0C}, m).ok());
+  EXPECT_EQ(std::get<int64_t>(m.attributes.at(attr::kMilDistanceKm)), 12);
+  ASSERT_TRUE(ApplyObdPid(0x11, Bytes{0x33}, m).ok());
+  EXPECT_DOUBLE_EQ(std::get<double>(m.attributes.at(attr::kThrottlePct)), 20);
+}
+
+// Values a tracker already converted (Concox OBD reports): same targets,
+// except vehicle speed, which stays beside the tracker's GNSS speed.
+TEST(ObdTest, ConvertedValuesGoToTheSameFields) {
+  Message m;
+  ASSERT_TRUE(ApplyObdPidValue(0x05, 72, m).ok());
+  ASSERT_TRUE(ApplyObdPidValue(0x0C, 2505, m).ok());
+  ASSERT_TRUE(ApplyObdPidValue(0x2F, 41.5, m).ok());
+  ASSERT_TRUE(ApplyObdPidValue(0x04, 36, m).ok());
+  ASSERT_TRUE(ApplyObdPidValue(0x31, 1234.9, m).ok());
+  ASSERT_TRUE(ApplyObdPidValue(0x0D, 87, m).ok());
+  EXPECT_EQ(m.engine_temp_c, 72);
+  EXPECT_EQ(m.rpm, 2505);
+  EXPECT_EQ(m.fuel_pct, 41.5);
+  EXPECT_DOUBLE_EQ(std::get<double>(m.attributes.at(attr::kEngineLoadPct)), 36);
+  EXPECT_EQ(std::get<int64_t>(m.attributes.at(attr::kDtcClearedDistanceKm)), 1234);
+  EXPECT_DOUBLE_EQ(std::get<double>(m.attributes.at(attr::kVehicleSpeedKmh)), 87);
+  EXPECT_FALSE(m.speed_kmh.has_value());
+}
+
+TEST(ObdTest, ConvertedValuesRejectUnknownPidsAndNonNumbers) {
+  Message m;
+  EXPECT_EQ(ApplyObdPidValue(0x10, 12, m).code(), StatusCode::kUnsupported);  // MAF: not decoded
+  EXPECT_EQ(ApplyObdPidValue(0x05, std::nan(""), m).code(), StatusCode::kMalformed);
+  EXPECT_EQ(ApplyObdPidValue(0x0C, INFINITY, m).code(), StatusCode::kMalformed);
+  EXPECT_EQ(m, Message{});
+}
+
 TEST(ObdTest, PaddingAfterTheDataIsIgnored) {
   Message m;
   ASSERT_TRUE(ApplyObdPid(0x0D, Bytes{0x32, 0x55, 0x55, 0x55, 0x55}, m).ok());
@@ -157,7 +202,10 @@ TEST(ObdTest, PaddingAfterTheDataIsIgnored) {
 
 TEST(ObdTest, EveryOtherPidIsUnsupported) {
   for (int pid = 0; pid < 256; ++pid) {
-    if (pid == 0x05 || pid == 0x0C || pid == 0x0D || pid == 0x2F || pid == 0x31 || pid == 0x46 || pid == 0x5E) continue;
+    if (pid == 0x04 || pid == 0x05 || pid == 0x0C || pid == 0x0D || pid == 0x11 || pid == 0x21 || pid == 0x2F ||
+        pid == 0x31 || pid == 0x46 || pid == 0x5E) {
+      continue;
+    }
     Message m;
     EXPECT_EQ(ApplyObdPid(static_cast<uint8_t>(pid), Bytes(4, 0x10), m).code(), StatusCode::kUnsupported) << pid;
     EXPECT_EQ(m, Message{});

@@ -1,4 +1,4 @@
-// GT06 handlers for text, information, OBD and multi-module messages, and
+// GT06 handlers for text, information and multi-module messages, and
 // the time request (answered with the server's time, taken from received_at).
 #include <charconv>
 #include <cmath>
@@ -144,29 +144,6 @@ void DecodeModule(uint16_t id, ByteReader& d, Message& m) {
   }
 }
 
-// OBD "key=value," pairs; keys are hex PIDs, values hex in hundredths.
-void DecodeObdText(std::string_view text, Message& m) {
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const std::string_view pair = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    const auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq < 2 || eq + 1 >= pair.size()) continue;
-    const std::string_view value = pair.substr(eq + 1);
-    unsigned key = 0;
-    uint64_t v = 0;
-    if (std::from_chars(pair.data(), pair.data() + 2, key, 16).ec != std::errc()) continue;
-    if (key == 0x4A) {
-      SetAttr(m, attr::kVin, std::string(value));
-      continue;
-    }
-    if (std::from_chars(value.data(), value.data() + value.size(), v, 16).ec != std::errc()) continue;
-    if (key == 0x2B) m.fuel_pct = v / 100.0;
-    if (key == 0x2D) m.engine_temp_c = v / 100.0;
-    if (key == 0x36) m.rpm = v / 100.0;
-  }
-}
-
 }  // namespace
 
 Status DecodeString(Context& c) {
@@ -213,18 +190,6 @@ Status DecodeTimeRequest(Context& c) {
   const auto reply = EncodeTimeReply(c.received_at, c.packet.serial.value_or(0));
   c.reply.insert(c.reply.end(), reply.begin(), reply.end());
   return Status::Ok();
-}
-
-Status DecodeObd(Context& c) {
-  ByteReader r(c.packet.content);
-  TimestampMs device_time = 0;
-  if (Status s = ReadDate(r, device_time); !s.ok()) return s;
-  SetDeviceTime(c.msg, device_time);
-  c.msg.ignition = r.U8() > 0;
-  if (r.remaining() < 12) return Done(r);
-  const auto text = r.Bytes(r.remaining() - 12);  // 12 trailing bytes: a fix we do not use
-  DecodeObdText(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), c.msg);
-  return Done(r);
 }
 
 Status DecodeInfo(Context& c) {

@@ -69,6 +69,7 @@ constexpr Row kRows[] = {
     {0x37, {DecodeGpsLbs3, kPos, Reply::kNone}},
     {0x38, {DecodeGpsLbs8, kPos, Reply::kNone}},
     {0x61, {DecodeIButton, kPos, Reply::kAck}},
+    {0x66, {DecodePid, MessageKind::kTelemetry, Reply::kNone}},
     {0x69, {DecodeWifi, kSts, Reply::kNone}},
     {0x70, {DecodeModular, kPos, Reply::kAck}},
     {0x8A, {DecodeTimeRequest, MessageKind::kOther, Reply::kNone}},

@@ -65,9 +65,12 @@ Status DecodeString(Context& c);          // 0x15
 Status DecodeStringInfo(Context& c);      // 0x21
 Status DecodeModular(Context& c);         // 0x70
 Status DecodeTimeRequest(Context& c);     // 0x8A
-Status DecodeObd(Context& c);             // 0x8C
 Status DecodeInfo(Context& c);            // 0x94
 Status DecodeSerialData(Context& c);      // 0x9B
+
+// gt06_decode_obd.cc: Concox OBD trackers.
+Status DecodePid(Context& c);             // 0x66, OBD-II PIDs
+Status DecodeObd(Context& c);             // 0x8C, Concox OBD items
 
 // Shared by the files above.
 Status Truncated();

@@ -49,12 +49,29 @@ Status DecodeDataField(std::span<const uint8_t> data, const RecordContext& ctx, 
   auto rollback = [&] {
     out.messages.erase(out.messages.begin() + static_cast<std::ptrdiff_t>(mark), out.messages.end());
   };
+  // When a walk (which reads no values) shows that the plain layout must
+  // fail, decoding it would only build messages from misread bytes: try the
+  // extended layout first. Same result as plain-then-extended. Lenient
+  // decoding accepts a missing trailer, so there only a mismatched trailer
+  // proves the plain layout wrong.
+  bool extended_failed = false;
+  if (MayBeExtended(result.codec)) {
+    size_t size = 0;
+    const WalkResult walk = WalkData(data, false, &size);
+    const bool plain_fails = walk == WalkResult::kBad ||
+                             (!ctx.lenient && (walk == WalkResult::kNeedMore || size != data.size()));
+    if (plain_fails) {
+      if (Attempt(data, true, true, ctx, out.messages).ok()) return Status::Ok();
+      rollback();
+      extended_failed = true;
+    }
+  }
   Status s = Attempt(data, false, true, ctx, out.messages);
   if (s.ok()) return s;
   rollback();
   // Misread records look truncated, mismatched or impossible: try the
   // extended layout before giving up.
-  if (s.code() != StatusCode::kUnsupported && MayBeExtended(result.codec)) {
+  if (s.code() != StatusCode::kUnsupported && MayBeExtended(result.codec) && !extended_failed) {
     if (Attempt(data, true, true, ctx, out.messages).ok()) return Status::Ok();
     rollback();
   }

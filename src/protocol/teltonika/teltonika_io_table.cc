@@ -25,15 +25,28 @@ constexpr IoRow kAvlRows[] = {
     {16, "Total Odometer", T::kOdometerKm, kAll, 0.001},
     {21, "GSM Signal", T::kInt, kAll, 1, false, attr::kGsmSignal},
     {25, "BLE Temperature #1", T::kDouble, kAll, 0.01, true, attr::kTagTemperatureC},
+    // OBD II elements (FMB Bluetooth OBD dongle, FMx001/FMx003 OBD trackers):
+    // values arrive already in their unit.
+    {30, "Number of DTC (OBD)", T::kInt, kFmb, 1, false, attr::kDtcCount},
+    {31, "Engine Load (OBD)", T::kDouble, kFmb, 1, false, attr::kEngineLoadPct},
     {32, "Coolant Temperature (OBD)", T::kEngineTempC, kFmb, 1, true},
     {36, "Engine RPM (OBD)", T::kRpm, kFmb},
+    {37, "Vehicle Speed (OBD)", T::kDouble, kFmb, 1, false, attr::kVehicleSpeedKmh},
+    {41, "Throttle Position (OBD)", T::kDouble, kFmb, 1, false, attr::kThrottlePct},
+    {43, "Distance Traveled MIL On (OBD)", T::kInt, kFmb, 1, false, attr::kMilDistanceKm},
     {48, "Fuel Level (OBD)", T::kFuelPct, kFmb},
+    {49, "Distance Since Codes Clear (OBD)", T::kInt, kFmb, 1, false, attr::kDtcClearedDistanceKm},
     {66, "External Voltage", T::kPowerV, kAll, 0.001},
     {67, "Battery Voltage", T::kBatteryV, kAll, 0.001},
     {72, "Dallas Temperature 1", T::kDouble, kFmb, 0.1, true, attr::kTemperatureC},
     {78, "iButton", T::kDriverId, kAll},
+    // CAN elements (LVCAN200/ALLCAN300/ECAN adapters, FMx150 CAN chip).
+    {81, "Vehicle Speed (CAN)", T::kDouble, kFmb, 1, false, attr::kVehicleSpeedKmh},
+    {82, "Throttle Position (CAN)", T::kDouble, kFmb, 1, false, attr::kThrottlePct},
     {83, "Fuel Consumed (CAN)", T::kDouble, kFmb, 0.1, false, attr::kFuelUsedL},
+    {84, "Fuel Level (CAN)", T::kDouble, kFmb, 0.1, false, attr::kFuelLevelL},
     {85, "Engine RPM (CAN)", T::kRpm, kFmb},
+    {87, "Total Mileage (CAN)", T::kVehicleOdometerKm, kFmb, 0.001},
     {89, "Fuel Level % (CAN)", T::kFuelPct, kFmb},
     {110, "Fuel Rate (CAN)", T::kDouble, kFmb, 0.1, false, attr::kFuelRateLph},
     {113, "Battery Level", T::kInt, kFmb, 1, false, attr::kBatteryLevel},
@@ -86,35 +99,39 @@ std::span<const IoRow> Gh3000IoTable() { return kGh3000Rows; }
 
 namespace {
 
-// Row index + 1 for ids below 256 (0 = no row): most elements are found
-// without a search.
-using SmallIndex = std::array<uint8_t, 256>;
-
+// Row index + 1 for ids below 256 (0 = no row), per family setting: most
+// elements are found without a search.
 template <size_t N>
-constexpr SmallIndex MakeSmallIndex(const IoRow (&rows)[N]) {
+constexpr SmallIoIndex MakeSmallIndex(const IoRow (&rows)[N], bool fmb) {
   static_assert(N < 255);
-  SmallIndex index{};
+  SmallIoIndex index{};
   for (size_t i = 0; i < N; ++i) {
-    if (rows[i].id < 256) index[rows[i].id] = static_cast<uint8_t>(i + 1);
+    if (rows[i].id < 256 && (fmb || rows[i].family != Family::kFmb)) index[rows[i].id] = static_cast<uint8_t>(i + 1);
   }
   return index;
 }
 
-constexpr SmallIndex kAvlSmall = MakeSmallIndex(kAvlRows);
-constexpr SmallIndex kGh3000Small = MakeSmallIndex(kGh3000Rows);
+constexpr SmallIoIndex kAvlSmall[2] = {MakeSmallIndex(kAvlRows, false), MakeSmallIndex(kAvlRows, true)};
+constexpr SmallIoIndex kGh3000Small[2] = {MakeSmallIndex(kGh3000Rows, false), MakeSmallIndex(kGh3000Rows, true)};
+constexpr SmallIoIndex kNoSmall{};
 
 }  // namespace
 
+const SmallIoIndex& SmallIndexOf(std::span<const IoRow> table, bool fmb) {
+  if (table.data() == kAvlRows) return kAvlSmall[fmb];
+  if (table.data() == kGh3000Rows) return kGh3000Small[fmb];
+  return kNoSmall;
+}
+
 const IoRow* FindIo(std::span<const IoRow> table, uint16_t id, bool fmb) {
   const IoRow* row = nullptr;
-  const SmallIndex* small = table.data() == kAvlRows ? &kAvlSmall : table.data() == kGh3000Rows ? &kGh3000Small : nullptr;
-  if (small != nullptr && id < 256) {
-    const uint8_t at = (*small)[id];
-    row = at == 0 ? nullptr : &table[at - 1];
-  } else {
-    auto it = std::lower_bound(table.begin(), table.end(), id, [](const IoRow& r, uint16_t v) { return r.id < v; });
-    if (it != table.end() && it->id == id) row = &*it;
+  const SmallIoIndex& small = SmallIndexOf(table, fmb);
+  if (&small != &kNoSmall && id < 256) {
+    const uint8_t at = small[id];
+    return at == 0 ? nullptr : &table[at - 1];
   }
+  auto it = std::lower_bound(table.begin(), table.end(), id, [](const IoRow& r, uint16_t v) { return r.id < v; });
+  if (it != table.end() && it->id == id) row = &*it;
   if (row != nullptr && row->family == Family::kFmb && !fmb) return nullptr;
   return row;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -45,8 +46,10 @@ struct GhFix {
   uint32_t operator_code = 0; // bit 7, MCC * 100 + MNC (or * 1000 for 3-digit MNCs)
 };
 
-// A sink that records nothing: for measuring.
+// A sink that records nothing: for measuring. kMeasureOnly lets the reader
+// skip a fixed-size IO group in one step instead of reading its elements.
 struct NullSink {
+  static constexpr bool kMeasureOnly = true;
   void OnHeader(const RecordHeader&) {}
   void OnGhFix(const GhFix&) {}
   void OnIo(uint16_t, uint64_t, uint8_t) {}
@@ -55,6 +58,36 @@ struct NullSink {
 
 namespace detail {
 inline uint16_t ReadWide(ByteReader& r, bool wide) { return wide ? r.U16() : r.U8(); }
+
+template <typename Sink>
+concept MeasureOnly = Sink::kMeasureOnly;
+
+template <size_t kSize>
+uint64_t LoadBigEndian(const uint8_t* p) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < kSize; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+// One fixed-size IO group: count, then (id, value) pairs of kSize-byte values.
+template <uint8_t kSize, typename Sink>
+void ReadFixedGroup(ByteReader& r, bool wide_count, bool wide_id, Sink& sink) {
+  const uint16_t n = ReadWide(r, wide_count);
+  if constexpr (MeasureOnly<Sink>) {
+    r.Skip(size_t{n} * ((wide_id ? 2 : 1) + kSize));  // fails, as reading would, when the bytes run out
+  } else {
+    // The whole group is bounds-checked once (a cut-short group fails the
+    // record before any of it reaches the sink), then read without checks.
+    const size_t width = (wide_id ? 2 : 1) + kSize;
+    const std::span<const uint8_t> group = r.Bytes(size_t{n} * width);
+    if (!r.ok()) return;
+    const uint8_t* p = group.data();
+    for (uint32_t i = 0; i < n; ++i, p += width) {
+      const uint16_t id = wide_id ? static_cast<uint16_t>(LoadBigEndian<2>(p)) : p[0];
+      sink.OnIo(id, LoadBigEndian<kSize>(p + (wide_id ? 2 : 1)), kSize);
+    }
+  }
+}
 }  // namespace detail
 
 // Codecs 8 (1-byte ids and counts), 8E (2-byte ids and counts plus a
@@ -65,34 +98,44 @@ template <typename Sink>
 bool ReadAvlRecord(ByteReader& r, uint8_t codec, bool extended, Sink& sink) {
   const bool wide_count = codec == kCodec8Ext;
   const bool wide_id = codec == kCodec8Ext || codec == kCodec16;
-  RecordHeader h;
-  h.ts_ms = static_cast<int64_t>(r.U64());
-  h.priority = r.U8();
-  h.lng_raw = r.I32();
-  h.lat_raw = r.I32();
-  h.altitude_m = r.I16();
-  h.angle = r.U16();
-  h.satellites = r.U8();
-  h.speed_kmh = r.U16();
-  h.event_id = detail::ReadWide(r, wide_id);
-  if (codec == kCodec16) h.generation = r.U8();
-  h.io_count = detail::ReadWide(r, wide_count);  // redundant with the groups' own counts
+  // The fixed-size header, bounds-checked once: time:8 priority:1 lng:4
+  // lat:4 altitude:2 angle:2 satellites:1 speed:2 event id:1/2
+  // [generation:1] count:1/2.
+  const size_t id_width = wide_id ? 2 : 1;
+  const size_t count_width = wide_count ? 2 : 1;
+  const size_t generation_width = codec == kCodec16 ? 1 : 0;
+  const std::span<const uint8_t> head = r.Bytes(24 + id_width + generation_width + count_width);
   if (!r.ok()) return false;
+  const uint8_t* p = head.data();
+  RecordHeader h;
+  h.ts_ms = static_cast<int64_t>(detail::LoadBigEndian<8>(p));
+  h.priority = p[8];
+  h.lng_raw = static_cast<int32_t>(detail::LoadBigEndian<4>(p + 9));
+  h.lat_raw = static_cast<int32_t>(detail::LoadBigEndian<4>(p + 13));
+  h.altitude_m = static_cast<int16_t>(detail::LoadBigEndian<2>(p + 17));
+  h.angle = static_cast<uint16_t>(detail::LoadBigEndian<2>(p + 19));
+  h.satellites = p[21];
+  h.speed_kmh = static_cast<uint16_t>(detail::LoadBigEndian<2>(p + 22));
+  p += 24;
+  h.event_id = static_cast<uint16_t>(wide_id ? detail::LoadBigEndian<2>(p) : p[0]);
+  p += id_width;
+  if (generation_width != 0) h.generation = *p++;
+  h.io_count = static_cast<uint16_t>(wide_count ? detail::LoadBigEndian<2>(p) : p[0]);  // a hint only
   sink.OnHeader(h);
-  for (uint8_t size : {uint8_t{1}, uint8_t{2}, uint8_t{4}, uint8_t{8}}) {
-    const uint16_t n = detail::ReadWide(r, wide_count);
-    for (uint32_t i = 0; i < n && r.ok(); ++i) {
-      const uint16_t id = detail::ReadWide(r, wide_id);
-      const uint64_t raw = size == 1 ? r.U8() : size == 2 ? r.U16() : size == 4 ? r.U32() : r.U64();
-      if (r.ok()) sink.OnIo(id, raw, size);
-    }
-  }
+  detail::ReadFixedGroup<1>(r, wide_count, wide_id, sink);
+  detail::ReadFixedGroup<2>(r, wide_count, wide_id, sink);
+  detail::ReadFixedGroup<4>(r, wide_count, wide_id, sink);
+  detail::ReadFixedGroup<8>(r, wide_count, wide_id, sink);
   if (extended) {
     const uint16_t n = detail::ReadWide(r, wide_count);
-    for (uint32_t i = 0; i < n && r.ok(); ++i) {
-      const uint16_t id = detail::ReadWide(r, wide_id);
-      auto value = r.Bytes(16);
-      if (r.ok()) sink.OnIoBytes(id, value);
+    if constexpr (detail::MeasureOnly<Sink>) {
+      r.Skip(size_t{n} * ((wide_id ? 2 : 1) + 16));
+    } else {
+      for (uint32_t i = 0; i < n && r.ok(); ++i) {
+        const uint16_t id = detail::ReadWide(r, wide_id);
+        auto value = r.Bytes(16);
+        if (r.ok()) sink.OnIoBytes(id, value);
+      }
     }
   }
   if (codec == kCodec8Ext) {

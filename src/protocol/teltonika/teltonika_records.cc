@@ -26,6 +26,11 @@ void SetKind(Message& msg) {
 
 Status Truncated() { return Status(StatusCode::kMalformed, "AVL record cut short"); }
 
+// Sort prefixes of the header attributes, at compile time (the hot path).
+constexpr uint64_t kEventIoIdPrefix = KeyPrefix(attr::kEventIoId);
+constexpr uint64_t kGenerationTypePrefix = KeyPrefix(attr::kGenerationType);
+constexpr uint64_t kPriorityPrefix = KeyPrefix(attr::kPriority);
+
 // Fills a Message from a codec 8 / 8E / 16 record as the reader walks it.
 class AvlSink {
  public:
@@ -49,11 +54,9 @@ class AvlSink {
       msg_.speed_kmh = h.speed_kmh;
     }
     msg_.satellites = h.satellites;
-    // One allocation for the attributes; the wire count is only a hint, capped.
-    msg_.attributes.reserve(std::min<size_t>(h.io_count, 45) + 3);
-    if (h.event_id != 0) io_.HeaderInt(attr::kEventIoId, h.event_id);
-    if (h.generation >= 0) io_.HeaderInt(attr::kGenerationType, h.generation);
-    io_.HeaderInt(attr::kPriority, h.priority);
+    if (h.event_id != 0) io_.HeaderInt(attr::kEventIoId, kEventIoIdPrefix, h.event_id);
+    if (h.generation >= 0) io_.HeaderInt(attr::kGenerationType, kGenerationTypePrefix, h.generation);
+    io_.HeaderInt(attr::kPriority, kPriorityPrefix, h.priority);
   }
   void OnGhFix(const GhFix&) {}
   void OnIo(uint16_t id, uint64_t raw, uint8_t size) { io_.Fixed(id, raw, size); }
@@ -78,7 +81,7 @@ class GhSink {
   void OnGhFix(const GhFix& f) {
     const uint8_t m = f.location_mask;
     if (!f.has_location) {
-      io_.HeaderInt(attr::kDeviceTime, f.ts_ms);  // no fix: the device's clock only
+      io_.HeaderInt(attr::kDeviceTime, KeyPrefix(attr::kDeviceTime), f.ts_ms);  // no fix: the device's clock only
       return;
     }
     if (f.ts_ms < 0 || f.ts_ms > kMaxTimestampMs) {
@@ -109,7 +112,7 @@ class GhSink {
       const uint32_t divisor = f.operator_code >= 100000 ? 1000 : 100;
       msg_.cell = CellTower{f.operator_code / divisor, f.operator_code % divisor, f.lac, f.cell_id};
     }
-    if (m & 0x40) io_.HeaderInt(attr::kRssi, f.rssi);
+    if (m & 0x40) io_.HeaderInt(attr::kRssi, KeyPrefix(attr::kRssi), f.rssi);
   }
   void OnIo(uint16_t id, uint64_t raw, uint8_t size) { io_.Fixed(id, raw, size); }
   void OnIoBytes(uint16_t id, std::span<const uint8_t> value) { io_.Bytes(id, value); }

@@ -1,0 +1,128 @@
+// Stream and consumer creation through the libnats JetStream management API.
+#include "queue/nats/jetstream_setup.h"
+
+#include <string>
+
+#include "queue/nats/nats_subjects.h"
+
+namespace fleetd::nats {
+namespace {
+
+constexpr int64_t kNanosPerMs = 1000000;
+
+std::string PartitionsDescription(size_t partitions) {
+  return "fleetd queue, partitions=" + std::to_string(partitions);
+}
+
+void FillStreamConfig(jsStreamConfig& cfg, const NatsQueueOptions& o, const std::string& description,
+                      const char** subjects) {
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = o.stream.c_str();
+  cfg.Description = description.c_str();
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  cfg.Retention = js_LimitsPolicy;  // kept after consumption: replay re-reads a window
+  cfg.Storage = js_FileStorage;
+  cfg.Discard = js_DiscardOld;
+  cfg.MaxAge = o.max_age.count() * kNanosPerMs;
+  cfg.MaxBytes = o.max_bytes;
+  cfg.MaxMsgs = -1;
+  cfg.MaxConsumers = -1;
+  cfg.MaxMsgsPerSubject = -1;
+  cfg.MaxMsgSize = -1;
+  cfg.Duplicates = o.dedup_window.count() * kNanosPerMs;
+  cfg.Replicas = o.replicas;
+}
+
+}  // namespace
+
+Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
+  const std::string subject = StreamSubjects(o.prefix);
+  const std::string description = PartitionsDescription(o.partitions);
+  const char* subjects[] = {subject.c_str()};
+  jsStreamConfig cfg;
+  FillStreamConfig(cfg, o, description, subjects);
+
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
+  if (s == NATS_OK) {
+    jsStreamInfo_Destroy(si);
+    return Status::Ok();
+  }
+  if (jerr != JSStreamNameExistErr) {
+    return NatsError("cannot create JetStream stream '" + o.stream + "' (is nats-server running with -js?)", s, jerr);
+  }
+
+  // It exists with another configuration: check what must not change.
+  s = js_GetStreamInfo(&si, session.js(), o.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return NatsError("cannot read JetStream stream '" + o.stream + "'", s, jerr);
+  const jsStreamConfig* have = si->Config;
+  bool has_subject = false;
+  for (int i = 0; have != nullptr && i < have->SubjectsLen; ++i) {
+    if (subject == have->Subjects[i]) has_subject = true;
+  }
+  std::string have_description = have != nullptr && have->Description != nullptr ? have->Description : "";
+  jsStreamInfo_Destroy(si);
+  if (!has_subject) {
+    return Status(StatusCode::kInvalidArgument,
+                  "JetStream stream '" + o.stream + "' exists but does not hold '" + subject + "' (another prefix?)");
+  }
+  if (have_description.rfind("fleetd queue, partitions=", 0) == 0 && have_description != description) {
+    return Status(StatusCode::kInvalidArgument, "JetStream stream '" + o.stream + "' was created with " +
+                                                    have_description.substr(14) +
+                                                    "; this process has partitions=" + std::to_string(o.partitions) +
+                                                    " (changing it would reorder devices; use a new stream)");
+  }
+  s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK) return NatsError("cannot update JetStream stream '" + o.stream + "'", s, jerr);
+  jsStreamInfo_Destroy(si);
+  return Status::Ok();
+}
+
+Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
+  for (size_t p = 0; p < o.partitions; ++p) {
+    const std::string name = ConsumerName(o.durable, p);
+    const std::string filter = PartitionSubject(o.prefix, p);
+    jsConsumerConfig cfg;
+    jsConsumerConfig_Init(&cfg);
+    cfg.Durable = name.c_str();
+    cfg.FilterSubject = filter.c_str();
+    cfg.DeliverPolicy = js_DeliverAll;
+    cfg.AckPolicy = js_AckExplicit;
+    cfg.AckWait = o.ack_wait.count() * kNanosPerMs;
+    cfg.MaxDeliver = -1;  // a store outage must not drop device data
+    cfg.MaxAckPending = o.max_ack_pending;
+    cfg.ReplayPolicy = js_ReplayInstant;
+    cfg.Replicas = 0;  // the stream's
+
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_AddConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
+    if (s != NATS_OK && (jerr == JSConsumerNameExistErr || jerr == 10148 /* exists, other config */)) {
+      s = js_UpdateConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
+    }
+    if (s != NATS_OK) {
+      return NatsError("cannot create JetStream consumer '" + name + "' on stream '" + o.stream + "'", s, jerr);
+    }
+    jsConsumerInfo_Destroy(ci);
+  }
+  return Status::Ok();
+}
+
+Result<natsSubscription*> BindPartition(NatsSession& session, const NatsQueueOptions& o, size_t partition) {
+  const std::string name = ConsumerName(o.durable, partition);
+  const std::string filter = PartitionSubject(o.prefix, partition);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = o.stream.c_str();
+  so.Consumer = name.c_str();
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&sub, session.js(), filter.c_str(), name.c_str(), nullptr, &so, &jerr);
+  if (s != NATS_OK) return NatsError("cannot subscribe to JetStream consumer '" + name + "'", s, jerr);
+  session.Adopt(sub);
+  return sub;
+}
+
+}  // namespace fleetd::nats

@@ -1,0 +1,32 @@
+// JetStream objects the queue needs, created on start when missing: the
+// stream (file storage, limits retention by age and size, a duplicate window
+// for Nats-Msg-Id) and one durable pull consumer per partition.
+//
+// The stream's description records the partition count. Changing P moves
+// devices to other partitions, which would break per-device order while old
+// messages drain, so a process started with another P is refused.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <cstddef>
+
+#include "fleetd/status.h"
+#include "queue/nats/nats_queue_options.h"
+#include "queue/nats/nats_session.h"
+
+namespace fleetd::nats {
+
+// Creates the stream, or checks an existing one (subjects, partition count)
+// and updates its limits to the configured ones.
+Status EnsureStream(NatsSession& session, const NatsQueueOptions& options);
+
+// Creates (or updates) the durable consumer of every partition, so that
+// depth() sees the whole stream and no message predates its consumer.
+Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& options);
+
+// Binds a pull subscription to the existing consumer of `partition`; the
+// session adopts it.
+Result<natsSubscription*> BindPartition(NatsSession& session, const NatsQueueOptions& options, size_t partition);
+
+}  // namespace fleetd::nats

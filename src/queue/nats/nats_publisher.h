@@ -1,0 +1,68 @@
+// NatsPublisher: the producing half of NatsQueue. Publishes every envelope
+// of a batch asynchronously to its partition subject and calls the batch's
+// DurableCallback once JetStream has acknowledged all of them (or with an
+// error as soon as one fails or is not acknowledged within publish_timeout).
+//
+// A bounded window of un-acknowledged messages is the backpressure: a batch
+// that does not fit is refused with kBusy and left untouched, so a listener
+// stops reading its device instead of fleetd buffering without limit. The
+// window is ours, not libnats' (which would block the caller for StallWait).
+#pragma once
+
+#include <nats/nats.h>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "fleetd/queue.h"
+#include "queue/nats/nats_queue_options.h"
+
+namespace fleetd::nats {
+
+class NatsSession;
+
+class NatsPublisher {
+ public:
+  explicit NatsPublisher(const NatsQueueOptions& options);
+  NatsPublisher(const NatsPublisher&) = delete;
+  NatsPublisher& operator=(const NatsPublisher&) = delete;
+
+  // Must be called once, before Publish, with the session whose JetStream
+  // context routes its acks to OnAck (closure = this). The session owns the
+  // publisher (it must outlive libnats' callbacks), so this is not owning;
+  // the queue keeps the session alive for as long as Publish may be called.
+  void Attach(NatsSession* session) { session_ = session; }
+
+  // The Queue::Publish contract. Errors that leave `batch` untouched: kBusy
+  // (window full, or the connection is down and reconnecting),
+  // kInvalidArgument (larger than the window, or an envelope that cannot be
+  // encoded), kIoError (closed). Once any message is handed to libnats the
+  // call returns ok and failures arrive through `on_durable`.
+  Status Publish(std::vector<Envelope>&& batch, DurableCallback on_durable);
+
+  // Fails every batch still waiting for acks (kIoError) and refuses later
+  // publishes. Acks that arrive afterwards are ignored. Idempotent.
+  void Close();
+
+  // Messages handed to JetStream and not acknowledged yet.
+  size_t in_flight() const;
+
+  // libnats' jsPubAckHandler (runs on a libnats thread; closure = this).
+  static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
+
+ private:
+  struct Batch;
+  void Settle(natsMsg* msg, const jsPubAckErr* pae);
+
+  const NatsQueueOptions options_;
+  NatsSession* session_ = nullptr;
+  mutable std::mutex mu_;
+  std::unordered_map<natsMsg*, std::shared_ptr<Batch>> pending_;  // by the message libnats holds
+  size_t in_flight_ = 0;  // reserved window slots (pending_ plus batches being sent)
+  bool closed_ = false;
+};
+
+}  // namespace fleetd::nats

@@ -1,0 +1,63 @@
+// NatsQueueOptions: everything the JetStream queue can be told, and the
+// parser for the `nats://` queue URL that carries it.
+//
+//   nats://host[:port][,host[:port]...][?key=value&...]
+//
+// Several hosts name the members of one cluster (the client fails over
+// between them). Keys (defaults in the struct below):
+//   stream=FLEETD          JetStream stream name        [A-Za-z0-9_-]{1,64}
+//   prefix=fleetd          subject prefix               tokens of [A-Za-z0-9_-], dot-separated
+//   partitions=16          P, 1..1024; fixed for the life of the stream
+//   durable=fleetd         consumer name stem           [A-Za-z0-9_-]{1,48}
+//   consume=0-3,8          partitions this process fetches (default all)
+//   window=4096            outstanding publish acks, 1..1000000
+//   publish_timeout=5s     a publish not acked by then fails its batch
+//   max_age=7d max_bytes=10GiB dedup_window=2m replicas=1   stream limits
+//   ack_wait=30s fetch_batch=256 max_ack_pending=4096        consumer settings
+//   connect_timeout=2s
+// Durations take a unit: ms, s, m, h, d. Sizes: B, KiB, MiB, GiB, TiB.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleetd/status.h"
+
+namespace fleetd::nats {
+
+struct NatsQueueOptions {
+  std::vector<std::string> servers;  // "nats://host:port", at least one
+  std::string stream = "FLEETD";
+  std::string prefix = "fleetd";
+  size_t partitions = 16;
+  std::string durable = "fleetd";
+  std::vector<size_t> consume;  // empty: every partition
+  size_t window = 4096;
+  std::chrono::milliseconds publish_timeout{5000};
+  std::chrono::milliseconds max_age{7LL * 24 * 3600 * 1000};
+  int64_t max_bytes = 10LL << 30;
+  std::chrono::milliseconds dedup_window{2 * 60 * 1000};
+  int replicas = 1;
+  std::chrono::milliseconds ack_wait{30000};
+  size_t fetch_batch = 256;
+  int64_t max_ack_pending = 4096;
+  std::chrono::milliseconds connect_timeout{2000};
+
+  // The partitions this process fetches from: `consume`, or all of them.
+  std::vector<size_t> ConsumedPartitions() const;
+};
+
+// Parses a queue URL. kInvalidArgument with a message naming the bad part
+// (and what is accepted) for anything else.
+Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url);
+
+// "30s", "500ms", "7d" -> milliseconds; nullopt-like failure as a Status.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// "10GiB", "512MiB", "4096B" -> bytes.
+Result<int64_t> ParseByteSize(std::string_view text);
+
+}  // namespace fleetd::nats

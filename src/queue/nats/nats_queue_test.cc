@@ -1,0 +1,583 @@
+// NatsQueue against a real nats-server (JetStream, file storage) that this
+// binary starts on a free loopback port: the shared Queue contract, plus
+// what only a networked, durable queue promises (redelivery after a crash,
+// surviving a server restart, dedup, stable partitions, on_durable only
+// after JetStream acknowledged).
+//
+// Contract tests that do not apply. Six shared contract tests assume that
+// "durable" means "acked by the consumer" and that capacity counts
+// un-consumed messages, which is what MemoryQueue (a queue that is not
+// itself durable) promises. For JetStream the batch is durable once the
+// stream stored it, so on_durable fires before any Fetch, and the capacity
+// is the window of un-acknowledged publishes. Those six are filtered out by
+// default in main() below and replaced here by tests of the JetStream
+// meaning (named NatsInsteadOf*); run with --gtest_filter='*' to see them fail.
+#include "queue/nats/nats_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "contract/queue_contract.h"
+#include "queue/nats/envelope_codec.h"
+#include "queue/nats/nats_session.h"
+#include "queue/nats/nats_subjects.h"
+#include "queue/nats/nats_test_server.h"
+
+namespace fleetd::nats {
+namespace {
+
+using contract::CallbackProbe;
+using contract::QueueContractParam;
+using contract::QueueContractTest;
+using contract::QueueEnvelope;
+using namespace std::chrono_literals;
+
+test::NatsTestServer* g_server = nullptr;
+std::atomic<int> g_stream_counter{0};
+
+// A fresh stream (and subject prefix) per queue, so tests sharing the server
+// never see each other's messages.
+NatsQueueOptions FreshOptions(size_t window = 4096) {
+  int n = ++g_stream_counter;
+  NatsQueueOptions o;
+  o.servers = {g_server->url()};
+  o.stream = "T" + std::to_string(n);
+  o.prefix = "t" + std::to_string(n);
+  o.window = window;
+  o.max_bytes = 64LL << 20;
+  o.ack_wait = 30s;
+  return o;
+}
+
+std::unique_ptr<NatsQueue> OpenOrFail(const NatsQueueOptions& o) {
+  auto q = NatsQueue::Open(o);
+  EXPECT_TRUE(q.ok()) << q.status().ToString();
+  return q.ok() ? std::move(*q) : nullptr;
+}
+
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+// The state letter in /proc/<pid>/stat ('T' once a SIGSTOP took effect).
+char ProcessState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
+}
+
+// Freezes the server for the scope (SIGSTOP), thawing it on exit. kill()
+// returns before the stop takes effect, so wait until the kernel says so.
+class Frozen {
+ public:
+  Frozen() {
+    g_server->process()->Signal(SIGSTOP);
+    bool stopped = WaitFor([] { return ProcessState(g_server->process()->pid()) == 'T'; }, 5s);
+    EXPECT_TRUE(stopped) << "nats-server did not stop";
+  }
+  ~Frozen() { Thaw(); }
+  void Thaw() {
+    if (!thawed_) g_server->process()->Signal(SIGCONT);
+    thawed_ = true;
+  }
+
+ private:
+  bool thawed_ = false;
+};
+
+INSTANTIATE_TEST_SUITE_P(Nats, QueueContractTest,
+                         testing::Values(QueueContractParam{"Nats",
+                                                            [](size_t capacity) -> std::unique_ptr<Queue> {
+                                                              return OpenOrFail(FreshOptions(capacity));
+                                                            }}),
+                         contract::QueueContractParamName);
+
+// --- The JetStream meaning of the six contract tests filtered out ---
+
+TEST(NatsQueueTest, NatsInsteadOfAckCompletesCallback_DurableWhenStoredThenAckedOnce) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2), QueueEnvelope("A", 3)}, probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s)) << "JetStream never acknowledged";
+  EXPECT_TRUE(probe.last_ok);
+  EXPECT_EQ(q->depth(), 3u) << "stored, not yet consumed";
+  auto d = q->Fetch(10, 2s);
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->envelopes().size(), 3u);
+  EXPECT_EQ(d->envelopes()[0].message.ts, 1);
+  EXPECT_EQ(d->envelopes()[2].message.ts, 3);
+  EXPECT_EQ(q->depth(), 3u) << "fetched but un-acked messages still count";
+  d->Ack();
+  EXPECT_EQ(q->depth(), 0u) << "Ack() returns once JetStream recorded it";
+  d->Ack();
+  d.reset();
+  EXPECT_EQ(probe.calls, 1);
+  EXPECT_EQ(q->Fetch(10, 50ms), nullptr);
+}
+
+TEST(NatsQueueTest, NatsInsteadOfCallbackWaits_NoCallbackUntilJetStreamAckedEveryMessage) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  std::vector<Envelope> batch;
+  for (int i = 0; i < 6; ++i) batch.push_back(QueueEnvelope("dev" + std::to_string(i), 100 + i, i));
+  {
+    Frozen frozen;
+    ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(probe.calls, 0) << "on_durable before JetStream could have acknowledged";
+  }
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+  EXPECT_TRUE(probe.last_ok);
+  size_t got = 0;
+  while (got < 6) {
+    auto d = q->Fetch(10, 2s);
+    ASSERT_NE(d, nullptr) << "after " << got;
+    got += d->envelopes().size();
+    d->Ack();
+  }
+  EXPECT_EQ(got, 6u);
+  EXPECT_EQ(probe.calls, 1);
+}
+
+TEST(NatsQueueTest, NatsInsteadOfFullQueue_FullWindowRefusesWithBusyAndKeepsNothing) {
+  auto q = OpenOrFail(FreshOptions(/*window=*/5));
+  ASSERT_NE(q, nullptr);
+  CallbackProbe first, refused, later;
+  std::vector<Envelope> refused_batch = {QueueEnvelope("B", 1), QueueEnvelope("B", 2), QueueEnvelope("B", 3)};
+  {
+    Frozen frozen;  // no acks come back: the window fills
+    ASSERT_TRUE(
+        q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2), QueueEnvelope("A", 3)}, first.Callback()).ok());
+    EXPECT_EQ(q->Publish(std::move(refused_batch), refused.Callback()).code(), StatusCode::kBusy);
+    ASSERT_EQ(refused_batch.size(), 3u) << "a refused batch is left untouched";  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(refused_batch[2].message.ts, 3);
+    ASSERT_TRUE(q->Publish({QueueEnvelope("C", 1), QueueEnvelope("C", 2)}, later.Callback()).ok());
+    EXPECT_EQ(q->Publish({QueueEnvelope("D", 1)}, nullptr).code(), StatusCode::kBusy);
+    EXPECT_EQ(q->Publish(std::vector<Envelope>(6, QueueEnvelope("E", 1)), nullptr).code(), StatusCode::kInvalidArgument)
+        << "a batch larger than the window could never fit: not kBusy";
+  }
+  ASSERT_TRUE(WaitFor([&] { return first.calls == 1 && later.calls == 1; }, 5s));
+  EXPECT_EQ(refused.calls, 0) << "a refused batch's callback must never run";
+  ASSERT_TRUE(q->Publish(std::move(refused_batch), refused.Callback()).ok()) << "the window has room again";
+  ASSERT_TRUE(WaitFor([&] { return refused.calls == 1; }, 5s));
+
+  std::map<std::string, std::vector<TimestampMs>> got;
+  size_t total = 0;
+  while (total < 8) {
+    auto d = q->Fetch(10, 2s);
+    ASSERT_NE(d, nullptr) << "after " << total;
+    for (const auto& e : d->envelopes()) got[e.message.device_uid].push_back(*e.message.ts);
+    total += d->envelopes().size();
+    d->Ack();
+  }
+  EXPECT_EQ(got["B"], (std::vector<TimestampMs>{1, 2, 3})) << "the refused batch is stored once, after its retry";
+  EXPECT_EQ(got.count("D"), 0u);
+  EXPECT_EQ(q->Fetch(10, 100ms), nullptr);
+}
+
+TEST(NatsQueueTest, NatsInsteadOfNackRedelivers_NackRedeliversFromTheFrontInOrder) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  std::vector<Envelope> batch;
+  for (int i = 1; i <= 5; ++i) batch.push_back(QueueEnvelope("A", i));
+  ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 6)}, nullptr).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1 && q->depth() == 6; }, 5s));
+
+  auto d = q->Fetch(3, 2s);
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->envelopes().size(), 3u);
+  EXPECT_EQ(d->envelopes()[0].message.ts, 1);
+  d->Nack();
+  EXPECT_EQ(q->depth(), 6u);
+  std::vector<TimestampMs> order;
+  while (order.size() < 6) {
+    auto again = q->Fetch(10, 2s);
+    ASSERT_NE(again, nullptr);
+    for (const auto& e : again->envelopes()) order.push_back(*e.message.ts);
+    again->Ack();
+  }
+  EXPECT_EQ(order, (std::vector<TimestampMs>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(q->depth(), 0u);
+}
+
+TEST(NatsQueueTest, NatsInsteadOfCloseFailsBatches_CloseFailsPublishesJetStreamHasNotAcked) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  {
+    Frozen frozen;
+    ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, probe.Callback()).ok());
+    q->Close();
+    EXPECT_EQ(probe.calls, 1) << "a pending callback must not hang after Close";
+    EXPECT_FALSE(probe.last_ok);
+  }
+  std::this_thread::sleep_for(200ms);  // the late JetStream acks arrive and are ignored
+  q->Close();
+  q.reset();
+  EXPECT_EQ(probe.calls, 1);
+}
+
+// --- What only JetStream promises ---
+
+TEST(NatsQueueTest, OnDurableFailsWhenJetStreamDoesNotAnswerInTime) {
+  NatsQueueOptions o = FreshOptions();
+  o.publish_timeout = 300ms;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  Frozen frozen;
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1)}, probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s)) << "no timeout error";
+  EXPECT_FALSE(probe.last_ok);
+  frozen.Thaw();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(probe.calls, 1) << "exactly once, even if the ack arrives late";
+}
+
+TEST(NatsQueueTest, UnackedDeliveryOfACrashedConsumerIsRedeliveredAfterAckWait) {
+  NatsQueueOptions o = FreshOptions();
+  o.ack_wait = 1s;
+  std::chrono::steady_clock::time_point fetched_at;
+  std::unique_ptr<Delivery> orphan;
+  {
+    auto a = OpenOrFail(o);
+    ASSERT_NE(a, nullptr);
+    CallbackProbe probe;
+    ASSERT_TRUE(
+        a->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2), QueueEnvelope("A", 3)}, probe.Callback()).ok());
+    ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+    orphan = a->Fetch(10, 2s);
+    fetched_at = std::chrono::steady_clock::now();
+    ASSERT_NE(orphan, nullptr);
+    ASSERT_EQ(orphan->envelopes().size(), 3u);
+  }                // the consumer process "dies" holding the delivery (its connection is gone)
+  orphan.reset();  // acks/naks on a dead connection reach nobody
+
+  auto b = OpenOrFail(o);  // the replacement process, same durable consumers
+  ASSERT_NE(b, nullptr);
+  auto d = b->Fetch(10, 10s);
+  auto redelivered_after = std::chrono::steady_clock::now() - fetched_at;
+  ASSERT_NE(d, nullptr) << "never redelivered";
+  ASSERT_EQ(d->envelopes().size(), 3u);
+  EXPECT_EQ(d->envelopes()[0].message.ts, 1);
+  EXPECT_EQ(d->envelopes()[2].message.ts, 3);
+  EXPECT_GE(redelivered_after, 900ms) << "redelivered before the ack wait";
+  d->Ack();
+  EXPECT_EQ(b->depth(), 0u);
+}
+
+TEST(NatsQueueTest, MessagesSurviveANatsServerCrash) {
+  NatsQueueOptions o = FreshOptions();
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  std::vector<Envelope> batch;
+  for (int i = 0; i < 50; ++i) batch.push_back(QueueEnvelope("dev" + std::to_string(i % 5), i, i % 5));
+  ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+  ASSERT_TRUE(probe.last_ok);
+
+  g_server->Kill();
+  ASSERT_EQ(g_server->Start(), "");
+
+  // The same queue object reconnects by itself; a fresh one works too.
+  Status s;
+  ASSERT_TRUE(WaitFor([&] { return (s = q->Publish({QueueEnvelope("dev0", 1000, 0)}, nullptr)).ok(); }, 20s))
+      << s.ToString();
+  std::map<std::string, std::vector<TimestampMs>> got;
+  size_t total = 0;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (total < 51 && std::chrono::steady_clock::now() < deadline) {
+    auto d = q->Fetch(100, 500ms);
+    if (!d) continue;
+    for (const auto& e : d->envelopes()) got[e.message.device_uid].push_back(*e.message.ts);
+    total += d->envelopes().size();
+    d->Ack();
+  }
+  ASSERT_EQ(total, 51u) << "messages lost across the restart";
+  for (int dev = 0; dev < 5; ++dev) {
+    const auto& ts = got["dev" + std::to_string(dev)];
+    ASSERT_EQ(ts.size(), dev == 0 ? 11u : 10u);
+    for (size_t i = 0; i < 10; ++i) EXPECT_EQ(ts[i], static_cast<TimestampMs>(i * 5 + dev)) << "dev" << dev;
+  }
+  EXPECT_EQ(got["dev0"].back(), 1000);
+}
+
+TEST(NatsQueueTest, PublishesInFlightWhenTheServerDiesCompleteExactlyOnceAndARetryIsStoredOnce) {
+  NatsQueueOptions o = FreshOptions();
+  o.publish_timeout = 1s;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  std::vector<Envelope> batch = {QueueEnvelope("A", 1), QueueEnvelope("B", 2)};
+  CallbackProbe probe;
+  {
+    Frozen frozen;
+    ASSERT_TRUE(q->Publish(std::vector<Envelope>(batch), probe.Callback()).ok());
+    g_server->Kill();  // crashes while frozen: the publishes may or may not be stored
+  }
+  ASSERT_EQ(g_server->Start(), "");
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 10s)) << "the batch never completed";
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(probe.calls, 1) << "exactly once";
+  if (!probe.last_ok) {
+    // What a listener does: the device was not acked, so it sends again.
+    CallbackProbe retry;
+    Status s;
+    ASSERT_TRUE(WaitFor([&] { return (s = q->Publish(std::vector<Envelope>(batch), retry.Callback())).ok(); }, 20s))
+        << s.ToString();
+    ASSERT_TRUE(WaitFor([&] { return retry.calls == 1; }, 10s));
+    ASSERT_TRUE(retry.last_ok);
+  }
+  std::multiset<std::string> got;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto d = q->Fetch(10, 200ms);
+    if (!d) continue;
+    for (const auto& e : d->envelopes()) got.insert(e.message.device_uid);
+    d->Ack();
+  }
+  EXPECT_EQ(got, (std::multiset<std::string>{"A", "B"}));
+  EXPECT_EQ(q->Fetch(10, 300ms), nullptr) << "stored twice";
+}
+
+TEST(NatsQueueTest, OversizedEnvelopeIsRefusedNotRetriedForever) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  Envelope big = QueueEnvelope("A", 1);
+  big.message.attributes.Set("blob", std::string(2 << 20, 'x'));  // beyond the default 1 MiB max_payload
+  std::vector<Envelope> batch = {QueueEnvelope("A", 0), big};
+  Status s = q->Publish(std::move(batch), nullptr);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("max_payload"), std::string::npos) << s.message();
+  EXPECT_EQ(batch.size(), 2u);  // NOLINT(bugprone-use-after-move): refused batches are untouched
+  EXPECT_EQ(q->depth(), 0u);
+}
+
+TEST(NatsQueueTest, RepublishAfterACrashIsStoredOnce) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  Envelope e = QueueEnvelope("359710040000001", 1767225600000);
+  Envelope retransmit = e;
+  retransmit.message.received_at += 30000;  // the device sent it again after fleetd restarted
+  CallbackProbe a, b;
+  ASSERT_TRUE(q->Publish({e}, a.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return a.calls == 1; }, 5s));
+  ASSERT_TRUE(q->Publish({retransmit}, b.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return b.calls == 1; }, 5s));
+  EXPECT_TRUE(a.last_ok);
+  EXPECT_TRUE(b.last_ok) << "a duplicate is durable too";
+  EXPECT_EQ(q->depth(), 1u) << "the stream's duplicate window dropped the retransmission";
+  auto d = q->Fetch(10, 2s);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->envelopes().size(), 1u);
+  d->Ack();
+  EXPECT_EQ(q->Fetch(10, 200ms), nullptr);
+}
+
+TEST(NatsQueueTest, DevicesLandOnTheirStablePartition) {
+  NatsQueueOptions o = FreshOptions();
+  o.partitions = 4;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  std::vector<Envelope> batch;
+  std::map<size_t, uint64_t> expected;
+  for (int i = 0; i < 20; ++i) {
+    std::string uid = "3597100400" + std::to_string(10000 + i);
+    batch.push_back(QueueEnvelope(uid, i));
+    ++expected[PartitionOf(uid, 4)];
+  }
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+
+  auto inspect = NatsSession::Connect(o, nullptr, nullptr);
+  ASSERT_TRUE(inspect.ok()) << inspect.status().ToString();
+  for (size_t p = 0; p < 4; ++p) {
+    jsConsumerInfo* ci = nullptr;
+    ASSERT_EQ(js_GetConsumerInfo(&ci, (*inspect)->js(), o.stream.c_str(), ConsumerName(o.durable, p).c_str(), nullptr,
+                                 nullptr),
+              NATS_OK);
+    EXPECT_EQ(ci->NumPending, expected[p]) << "partition " << p;
+    EXPECT_STREQ(ci->Config->FilterSubject, PartitionSubject(o.prefix, p).c_str());
+    jsConsumerInfo_Destroy(ci);
+  }
+
+  // Another partition count on the same stream would move devices: refused.
+  NatsQueueOptions other = o;
+  other.partitions = 8;
+  auto refused = NatsQueue::Open(other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("partitions=4"), std::string::npos) << refused.status().message();
+}
+
+TEST(NatsQueueTest, StreamIsCreatedWithTheConfiguredLimits) {
+  NatsQueueOptions o = FreshOptions();
+  o.max_age = 36h;
+  o.max_bytes = 256LL << 20;
+  o.dedup_window = 90s;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  auto inspect = NatsSession::Connect(o, nullptr, nullptr);
+  ASSERT_TRUE(inspect.ok());
+  jsStreamInfo* si = nullptr;
+  ASSERT_EQ(js_GetStreamInfo(&si, (*inspect)->js(), o.stream.c_str(), nullptr, nullptr), NATS_OK);
+  EXPECT_EQ(si->Config->Storage, js_FileStorage);
+  EXPECT_EQ(si->Config->Retention, js_LimitsPolicy);
+  EXPECT_EQ(si->Config->MaxAge, 36LL * 3600 * 1000000000);
+  EXPECT_EQ(si->Config->MaxBytes, 256LL << 20);
+  EXPECT_EQ(si->Config->Duplicates, 90LL * 1000000000);
+  ASSERT_EQ(si->Config->SubjectsLen, 1);
+  EXPECT_STREQ(si->Config->Subjects[0], (o.prefix + ".msg.*").c_str());
+  jsStreamInfo_Destroy(si);
+  q.reset();
+
+  // Restarting with new limits updates the existing stream.
+  o.max_age = 48h;
+  q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  ASSERT_EQ(js_GetStreamInfo(&si, (*inspect)->js(), o.stream.c_str(), nullptr, nullptr), NATS_OK);
+  EXPECT_EQ(si->Config->MaxAge, 48LL * 3600 * 1000000000);
+  jsStreamInfo_Destroy(si);
+}
+
+TEST(NatsQueueTest, PoisonMessageIsTerminatedAndDoesNotBlockItsPartition) {
+  NatsQueueOptions o = FreshOptions();
+  o.partitions = 1;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  auto raw = NatsSession::Connect(o, nullptr, nullptr);
+  ASSERT_TRUE(raw.ok());
+  const std::string junk = "\x01\xff\xff\xff";  // version 1, then a lie
+  ASSERT_EQ(js_Publish(nullptr, (*raw)->js(), PartitionSubject(o.prefix, 0).c_str(), junk.data(),
+                       static_cast<int>(junk.size()), nullptr, nullptr),
+            NATS_OK);
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1)}, probe.Callback()).ok());
+  auto d = q->Fetch(10, 5s);
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->envelopes().size(), 1u);
+  EXPECT_EQ(d->envelopes()[0].message.ts, 1);
+  d->Ack();
+  EXPECT_EQ(q->consumer().poison_messages(), 1u);
+  EXPECT_TRUE(WaitFor([&] { return q->depth() == 0; }, 2s)) << "the poison message was not terminated";
+}
+
+TEST(NatsQueueTest, UnreachableServerIsAClearError) {
+  NatsQueueOptions o = FreshOptions();
+  uint16_t unused = fleetd::test::PickFreePort();
+  o.servers = {"nats://127.0.0.1:" + std::to_string(unused)};
+  o.connect_timeout = 500ms;
+  auto q = NatsQueue::Open(o);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().code(), StatusCode::kIoError);
+  EXPECT_NE(q.status().message().find("cannot connect to NATS at nats://127.0.0.1:" + std::to_string(unused)),
+            std::string::npos)
+      << q.status().message();
+}
+
+TEST(NatsQueueTest, ServerWithoutJetStreamIsAClearError) {
+  auto program = fleetd::test::FindProgram("nats-server");
+  ASSERT_TRUE(program.has_value()) << "nats-server is not installed";
+  uint16_t port = fleetd::test::PickFreePort();
+  std::string dir = fleetd::test::MakeTempDir("fleetd-nats-nojs-");
+  auto plain =
+      fleetd::test::ServerProcess::Start({*program, "-p", std::to_string(port), "-a", "127.0.0.1"}, dir + "/log");
+  ASSERT_NE(plain, nullptr);
+  ASSERT_TRUE(fleetd::test::WaitForPort(port, 10s));
+  auto q = NatsQueue::Open("nats://127.0.0.1:" + std::to_string(port) + "?stream=NOJS");
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find("cannot create JetStream stream 'NOJS'"), std::string::npos)
+      << q.status().message();
+  plain.reset();
+  fleetd::test::RemoveTree(dir);
+}
+
+TEST(NatsQueueTest, OpenFromUrl) {
+  auto bad = NatsQueue::Open(g_server->url() + "?partitions=zero");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  int n = ++g_stream_counter;
+  auto q = NatsQueue::Open(g_server->url() + "?stream=URL" + std::to_string(n) + "&prefix=url" + std::to_string(n) +
+                           "&partitions=2&window=10");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ((*q)->options().partitions, 2u);
+  EXPECT_EQ((*q)->options().window, 10u);
+  CallbackProbe probe;
+  ASSERT_TRUE((*q)->Publish({QueueEnvelope("A", 5)}, probe.Callback()).ok());
+  auto d = (*q)->Fetch(1, 5s);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->envelopes().at(0).message.ts, 5);
+  d->Ack();
+}
+
+TEST(NatsQueueTest, ConsumeLimitsAProcessToItsPartitions) {
+  NatsQueueOptions o = FreshOptions();
+  o.partitions = 2;
+  std::string on0, on1;  // a device on each partition
+  for (int i = 0; on0.empty() || on1.empty(); ++i) {
+    std::string uid = "dev" + std::to_string(i);
+    (PartitionOf(uid, 2) == 0 ? on0 : on1) = uid;
+  }
+  NatsQueueOptions only1 = o;
+  only1.consume = {1};
+  auto producer = OpenOrFail(o);
+  ASSERT_NE(producer, nullptr);
+  auto worker = OpenOrFail(only1);
+  ASSERT_NE(worker, nullptr);
+  CallbackProbe probe;
+  ASSERT_TRUE(producer->Publish({QueueEnvelope(on0, 1), QueueEnvelope(on1, 2)}, probe.Callback()).ok());
+  auto d = worker->Fetch(10, 5s);
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->envelopes().size(), 1u);
+  EXPECT_EQ(d->envelopes()[0].message.device_uid, on1);
+  d->Ack();
+  EXPECT_EQ(worker->Fetch(10, 300ms), nullptr) << "partition 0 belongs to another process";
+}
+
+}  // namespace
+}  // namespace fleetd::nats
+
+int main(int argc, char** argv) {
+  // See the comment at the top: contract tests whose assumption (durable =
+  // consumer-acked, capacity = un-consumed) is MemoryQueue's, not JetStream's.
+  testing::GTEST_FLAG(filter) =
+      "-Nats/QueueContractTest.AckCompletesCallbackExactlyOnce/*"
+      ":Nats/QueueContractTest.CallbackWaitsForEveryMessageOfTheBatch/*"
+      ":Nats/QueueContractTest.FullQueueRefusesWithBusyAndKeepsNothing/*"
+      ":Nats/QueueContractTest.RefusedBatchIsLeftUntouchedForRetry/*"
+      ":Nats/QueueContractTest.NackRedeliversFromTheFrontInOrder/*"
+      ":Nats/QueueContractTest.CloseFailsBatchesThatCanNoLongerComplete/*";
+  testing::InitGoogleTest(&argc, argv);  // a --gtest_filter given on the command line wins
+  // Listing tests needs no server (ctest discovers them at build time).
+  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
+  fleetd::nats::test::NatsTestServer server;
+  std::string error = server.Start();
+  if (!error.empty()) {
+    std::fprintf(stderr, "FAILED to start nats-server: %s\n", error.c_str());
+    return 1;
+  }
+  fleetd::nats::g_server = &server;
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,59 @@
+// BatchEncoder: a WriteBatch's rows in the binary COPY layout of the staging
+// table, encoded slice by slice.
+//
+// The constructor only picks the rows to store and the days they fall on
+// (cheap); the JSON bodies are encoded as Next() is called, so WriteBatch
+// can stream a slice to the server while it encodes the next and the
+// server's COPY parsing overlaps the client's encoding. All() finishes the
+// encoding, for a retry that resends everything.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "fleetd/queue.h"
+#include "store/postgres/pg_copy_writer.h"
+
+namespace fleetd::pg {
+
+class BatchEncoder {
+ public:
+  // The staging table these rows are for (a temporary table, one per session).
+  static const char* StageTableDdl();
+
+  // Rows with a fix time and a receive time schema v1 can carry ([1970,
+  // 9999]); the others are not stored. `batch` must outlive the encoder.
+  explicit BatchEncoder(std::span<const Envelope> batch);
+
+  int64_t rows() const { return static_cast<int64_t>(rows_.size()); }
+  // The days of the rows' fix times, ascending, each once.
+  const std::vector<int64_t>& days() const { return days_; }
+
+  // The next slice of COPY data (header first, trailer last), or empty once
+  // everything was returned.
+  std::string_view Next();
+  // The whole COPY data, encoding what Next() has not reached yet.
+  std::string_view All();
+
+ private:
+  static constexpr size_t kRowsPerSlice = 100;
+  struct KeyHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& k) const;
+  };
+  void Encode(size_t count);
+
+  std::span<const Envelope> batch_;
+  std::vector<size_t> rows_;  // indices into batch_ of the rows to store
+  std::vector<int64_t> days_;
+  std::unordered_set<std::pair<int64_t, int64_t>, KeyHash> keys_;  // (device, fix time) seen so far
+  CopyWriter copy_;
+  size_t encoded_ = 0;  // rows_ encoded
+  size_t sent_ = 0;     // bytes of copy_ returned by Next()
+  bool ended_ = false;
+};
+
+}  // namespace fleetd::pg

@@ -1,0 +1,31 @@
+// The PostgreSQL schema as numbered migrations, recorded in schema_migrations.
+//
+// Migration n is applied once, in one transaction with its row in
+// schema_migrations, under an advisory lock: two processes starting together
+// migrate once, and running Migrate again is a no-op. Migrations are
+// append-only: a released one is never edited, a change is a new entry.
+#pragma once
+
+#include "fleetd/status.h"
+#include "store/postgres/pg_connection.h"
+
+namespace fleetd::pg {
+
+// The schema version this build writes and expects.
+int SchemaVersion();
+
+// The database's version: 0 before the first migration. kIoError when it
+// cannot be read.
+Result<int> CurrentSchemaVersion(Connection& conn);
+
+struct MigrationReport {
+  int from = 0;  // the version found
+  int to = 0;    // the version left (from == to: nothing to do)
+};
+
+// Brings the database to SchemaVersion(). kInternal if it is newer than this
+// build (a newer fleetd migrated it); the server's error, coded by pg_error.h,
+// if a migration fails (then nothing of that migration stays).
+Result<MigrationReport> Migrate(Connection& conn);
+
+}  // namespace fleetd::pg

@@ -1,0 +1,32 @@
+// Store URLs for PostgreSQL: libpq connection URIs,
+//
+//   postgresql://user:password@host:port/database?connect_timeout=5&sslmode=require
+//   postgres://...   (the same)
+//
+// checked before the first connection so a typo is an immediate, specific
+// error rather than a connection failure, and redacted so no error message
+// or log line ever shows the password.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fleetd/status.h"
+
+namespace fleetd::pg {
+
+// True for "postgresql://..." and "postgres://...".
+bool IsPostgresUrl(std::string_view url);
+
+// kInvalidArgument (message names the redacted URL and the problem) for: a
+// scheme other than the two above, anything libpq's URI parser rejects
+// (unknown query parameter, bad percent-encoding, unclosed IPv6 bracket), a
+// port that is not a number in 1..65535, a connect_timeout that is not a
+// non-negative number.
+Status ValidateUrl(const std::string& url);
+
+// The URL with the password (in the user info or a password= parameter)
+// replaced by "***".
+std::string RedactUrl(std::string_view url);
+
+}  // namespace fleetd::pg
