@@ -27,7 +27,7 @@ if [ ! -f "$dir/build.ninja" ]; then
   CXX=clang++ cmake -S . -B "$dir" -G Ninja -DFLEETD_FUZZ=ON -DFLEETD_BENCHMARKS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" || exit 1
 fi
-cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz ||
+cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz mqtt_packet_fuzz ||
   { echo "fuzz: build failed (is test/fuzz wired into CMakeLists.txt under FLEETD_FUZZ? see docs/fuzzing.md)"; exit 1; }
 bin="$dir/test/fuzz"
 
