@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"gt06", "teltonika", "h02", "mqtt"}));
   std::string sim_mqtt;
   size_t sim_window = 1000;
-  sim->add_option("--mqtt", sim_mqtt, "mqtt: the broker, with its admin user to provision the simulated devices");
+  sim->add_option("--mqtt", sim_mqtt, "Simulate MQTT gateways through this broker (mqtt://admin:pw@host:port; the admin provisions them)");
   sim->add_option("--window", sim_window, "mqtt: unacknowledged publishes per device")->check(CLI::Range(1, 60000));
   sim->add_option("--host", sim_options.host);
   sim->add_option("--port", sim_options.port);
@@ -345,7 +345,10 @@ int main(int argc, char** argv) {
     SimStats stats;
     std::thread signals([] { WaitForSignal(); });
     signals.detach();
-    if (sim_options.protocol == "mqtt") {
+    if (!sim_mqtt.empty() && sim_options.protocol != "mqtt" && sim_options.protocol != "gt06") {
+      return ConfigError(Status(StatusCode::kInvalidArgument, "--mqtt simulates MQTT gateways; it does not go with --protocol " + sim_options.protocol));
+    }
+    if (sim_options.protocol == "mqtt" || !sim_mqtt.empty()) {
       auto devices = ProvisionSimDevices(sim_mqtt, sim_options.first_imei, sim_options.devices);
       if (!devices.ok()) return ConfigError(devices.status());
       MqttSimOptions m;
