@@ -90,6 +90,15 @@ class Store {
   // durable. Messages with a fix time go to positions; alarms also become
   // events. Messages without a fix time are not stored (live state keeps them).
   virtual Result<WriteStats> WriteBatch(std::span<const Envelope> batch) = 0;
+  // Like WriteBatch (one transaction, durable on ok, the same rows), except
+  // that a stored row with the same key — positions (device, fix time),
+  // events (device, fix time, type) — is replaced by the batch's, instead of
+  // being kept. For `fleetd replay`: rewriting a window from the queue
+  // repairs rows a buggy consumer wrote, and writes no duplicates. Of two
+  // envelopes with one key in the batch the first counts, as in WriteBatch.
+  // positions_written counts rows inserted or replaced (duplicates stays 0
+  // but for such in-batch repeats); events_written likewise.
+  virtual Result<WriteStats> RewriteBatch(std::span<const Envelope> batch) = 0;
 
   virtual Result<PositionPage> QueryPositions(const PositionQuery& query) = 0;
   // The latest stored position of every device of the tenant (cold start of live state).

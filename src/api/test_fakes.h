@@ -24,6 +24,24 @@ class FakeStore : public Store {
     return stats;
   }
 
+  // Replaces the stored envelope of the same (device, fix time), else appends.
+  Result<WriteStats> RewriteBatch(std::span<const Envelope> batch) override {
+    std::lock_guard lock(mu_);
+    WriteStats stats;
+    for (const auto& e : batch) {
+      auto same = std::find_if(positions.begin(), positions.end(), [&](const Envelope& p) {
+        return p.device_id == e.device_id && p.message.ts == e.message.ts;
+      });
+      if (same != positions.end()) {
+        *same = e;
+      } else {
+        positions.push_back(e);
+      }
+      ++stats.positions_written;
+    }
+    return stats;
+  }
+
   Result<PositionPage> QueryPositions(const PositionQuery& q) override {
     std::lock_guard lock(mu_);
     last_query = q;

@@ -15,6 +15,7 @@
 #include "app/server.h"
 #include "app/mqtt_access.h"
 #include "app/mqtt_sim.h"
+#include "app/replay_command.h"
 #include "app/sim.h"
 
 namespace fleetd {
@@ -262,6 +263,18 @@ int main(int argc, char** argv) {
   token->add_option("--role", token_args.role, "admin or viewer")->check(CLI::IsMember({"admin", "viewer"}));
   token_flags.Add(token, false);
 
+  // Rewrites a window of the queue's stream into the store (docs/operations.md).
+  ConfigFlags replay_flags;
+  ReplayArgs replay_args;
+  auto* replay = app.add_subcommand("replay", "Rewrite a window of the NATS stream into the store, after a downstream bug");
+  replay->add_option("--from", replay_args.from, "Start, by queue time: ISO-8601 (2026-05-21T10:00:00Z) or epoch seconds");
+  replay->add_option("--to", replay_args.to, "End, exclusive (default: the stream's end when the replay starts)");
+  replay->add_option("--device", replay_args.device, "Only this device uid");
+  replay->add_flag("--dry-run", replay_args.dry_run, "Read and count the window, write nothing");
+  replay_flags.Add(replay, false);
+  replay_flags.o_queue = replay->add_option("--queue", replay_flags.queue, "Queue URL, nats://... (env FLEETD_QUEUE)");
+  replay_flags.o_live = replay->add_option("--live", replay_flags.live, "Live state to refresh afterwards, redis://...");
+
   DecodeOptions decode_options;
   auto* decode = app.add_subcommand("decode", "Decode hex frames (stdin lines or --hex) to schema-v1 JSON lines");
   decode->add_option("--protocol,-p", decode_options.protocol, "Protocol name");
@@ -339,6 +352,11 @@ int main(int argc, char** argv) {
   }
   if (*token) {
     return WithStore(token_flags, protocols, [&](Store& s, const Config& c) { return TokenCreate(s, c, token_args, std::cout, std::cerr); });
+  }
+  if (*replay) {
+    auto config = replay_flags.Build(protocols);
+    if (!config.ok()) return ConfigError(config.status());
+    return RunReplay(*config, replay_args, std::cout, std::cerr);
   }
   if (*decode) return RunDecode(decode_options, protocols, std::cin, std::cout, std::cerr);
   if (*sim) {

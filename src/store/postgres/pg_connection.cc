@@ -33,10 +33,12 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 Result<std::unique_ptr<Connection>> Connection::Connect(const std::string& url, int connect_timeout_s,
                                                         const std::string& display_url) {
   // Keywords are applied in order, so the URL (expanded from dbname) overrides
-  // the defaults listed before it.
+  // the defaults listed before it. Keepalives notice a server that vanished
+  // without closing the connection within about a minute, not hours.
   const std::string timeout = std::to_string(connect_timeout_s);
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), "fleetd", url.c_str(), nullptr};
+  const char* keywords[] = {"connect_timeout",     "application_name", "keepalives", "keepalives_idle",
+                            "keepalives_interval", "keepalives_count", "dbname",     nullptr};
+  const char* values[] = {timeout.c_str(), "fleetd", "1", "30", "10", "3", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!conn) return Status(StatusCode::kIoError, "cannot connect to " + display_url + ": out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {

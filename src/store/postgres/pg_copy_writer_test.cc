@@ -21,7 +21,11 @@ std::string Hex(const std::string& bytes) {
 
 TEST(PgCopyWriterTest, EmptyCopyIsHeaderAndTrailer) {
   CopyWriter w;
-  EXPECT_EQ(Hex(w.Finish()), "5047434f50590aff0d0a00" "00000000" "00000000" "ffff");
+  EXPECT_EQ(Hex(w.Finish()),
+            "5047434f50590aff0d0a00"
+            "00000000"
+            "00000000"
+            "ffff");
 }
 
 TEST(PgCopyWriterTest, RowWithEveryKindOfField) {
@@ -38,14 +42,18 @@ TEST(PgCopyWriterTest, RowWithEveryKindOfField) {
   const std::string header = "5047434f50590aff0d0a000000000000000000";
   ASSERT_EQ(hex.substr(0, header.size()), header);
   EXPECT_EQ(hex.substr(header.size()),
-            "0006"                              // field count
-            "00000001" "01"                     // bool true
-            "00000008" "fffffffffffffffe"       // int8 -2
-            "00000008" "3ff8000000000000"       // float8 1.5
-            "ffffffff"                          // NULL
-            "00000003" "610062"                 // text with an embedded NUL, byte for byte
-            "ffffffff"                          // absent optional
-            "ffff");                            // trailer
+            "0006"  // field count
+            "00000001"
+            "01"  // bool true
+            "00000008"
+            "fffffffffffffffe"  // int8 -2
+            "00000008"
+            "3ff8000000000000"  // float8 1.5
+            "ffffffff"          // NULL
+            "00000003"
+            "610062"    // text with an embedded NUL, byte for byte
+            "ffffffff"  // absent optional
+            "ffff");    // trailer
 }
 
 }  // namespace

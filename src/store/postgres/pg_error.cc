@@ -19,8 +19,8 @@ std::string_view SqlState(const PGresult* result) {
 }
 
 StatusCode CodeForSqlState(std::string_view sqlstate) {
-  if (sqlstate == "23505") return StatusCode::kAlreadyExists;    // unique_violation
-  if (sqlstate == "23503") return StatusCode::kNotFound;         // foreign_key_violation
+  if (sqlstate == "23505") return StatusCode::kAlreadyExists;     // unique_violation
+  if (sqlstate == "23503") return StatusCode::kNotFound;          // foreign_key_violation
   if (sqlstate == "42501") return StatusCode::kPermissionDenied;  // insufficient_privilege, RLS WITH CHECK
   if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") return StatusCode::kBusy;
   if (sqlstate.starts_with("28")) return StatusCode::kUnauthenticated;  // invalid authorization

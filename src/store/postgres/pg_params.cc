@@ -36,12 +36,8 @@ Params& Params::Text(std::string_view value) { return Add(kTextOid, std::string(
 Params& Params::Bytea(std::string_view value) { return Add(kByteaOid, std::string(value)); }
 Params& Params::Null(Oid type) { return Add(type, std::string(), true); }
 
-Params& Params::OptionalInt64(const std::optional<int64_t>& value) {
-  return value ? Int64(*value) : Null(kInt8Oid);
-}
-Params& Params::OptionalText(const std::optional<std::string>& value) {
-  return value ? Text(*value) : Null(kTextOid);
-}
+Params& Params::OptionalInt64(const std::optional<int64_t>& value) { return value ? Int64(*value) : Null(kInt8Oid); }
+Params& Params::OptionalText(const std::optional<std::string>& value) { return value ? Text(*value) : Null(kTextOid); }
 Params& Params::OptionalBool(const std::optional<bool>& value) { return value ? Bool(*value) : Null(kBoolOid); }
 
 std::vector<const char*> Params::values() const {

@@ -66,8 +66,8 @@ Result<int> CreateDayPartitions(Connection& conn, std::span<const int64_t> days,
   std::vector<std::pair<std::string_view, int64_t>> missing;
   for (std::string_view table : kPartitionedTables) {
     for (int64_t day : days) {
-      auto r = conn.Exec("SELECT to_regclass($1) IS NULL", Params().Text(PartitionName(table, day)),
-                         "look up partition");
+      auto r =
+          conn.Exec("SELECT to_regclass($1) IS NULL", Params().Text(PartitionName(table, day)), "look up partition");
       if (!r.ok()) return r.status();
       if (r->Bool(0, 0)) missing.emplace_back(table, day);
     }
@@ -99,8 +99,7 @@ Result<std::vector<int64_t>> ListDayPartitions(Connection& conn, std::string_vie
   return days;
 }
 
-Status DropDayPartitions(Connection& conn, std::string_view table, std::span<const int64_t> days,
-                         int lock_timeout_ms) {
+Status DropDayPartitions(Connection& conn, std::string_view table, std::span<const int64_t> days, int lock_timeout_ms) {
   if (days.empty()) return Status::Ok();
   Transaction txn(conn);
   if (Status s = BeginDdl(txn, conn, lock_timeout_ms); !s.ok()) return s;

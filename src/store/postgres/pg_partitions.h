@@ -51,7 +51,6 @@ Result<int> CreateDayPartitions(Connection& conn, std::span<const int64_t> days,
 Result<std::vector<int64_t>> ListDayPartitions(Connection& conn, std::string_view table);
 
 // Drops `table`'s partitions of `days` (whole tables: no row-by-row delete).
-Status DropDayPartitions(Connection& conn, std::string_view table, std::span<const int64_t> days,
-                         int lock_timeout_ms);
+Status DropDayPartitions(Connection& conn, std::string_view table, std::span<const int64_t> days, int lock_timeout_ms);
 
 }  // namespace fleetd::pg

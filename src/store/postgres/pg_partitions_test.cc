@@ -21,9 +21,9 @@ TEST(PgPartitionsTest, NamesRoundTrip) {
 }
 
 TEST(PgPartitionsTest, ForeignNamesAreNotDays) {
-  for (const char* name : {"positions_default", "positions_p2026052", "positions_p202605211", "positions_p20260230",
-                           "positions_p20261301", "events_p20260521", "positions_x20260521", "positions_p2026-5-21",
-                           "positionsp20260521", ""}) {
+  for (const char* name :
+       {"positions_default", "positions_p2026052", "positions_p202605211", "positions_p20260230", "positions_p20261301",
+        "events_p20260521", "positions_x20260521", "positions_p2026-5-21", "positionsp20260521", ""}) {
     EXPECT_FALSE(PartitionDay("positions", name).has_value()) << name;
   }
 }

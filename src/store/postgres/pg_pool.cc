@@ -16,11 +16,11 @@ ConnectionPool::Lease::~Lease() {
 Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
     std::unique_lock lock(mu_);
-    bool ready = returned_.wait_for(lock, options_.acquire_timeout,
-                                    [&] { return !idle_.empty() || open_ < options_.max_size; });
+    bool ready =
+        returned_.wait_for(lock, options_.acquire_timeout, [&] { return !idle_.empty() || open_ < options_.max_size; });
     if (!ready) {
-      return Status(StatusCode::kBusy, "all " + std::to_string(options_.max_size) + " connections to " +
-                                           display_url_ + " stayed busy");
+      return Status(StatusCode::kBusy,
+                    "all " + std::to_string(options_.max_size) + " connections to " + display_url_ + " stayed busy");
     }
     if (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());

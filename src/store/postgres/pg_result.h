@@ -41,7 +41,8 @@ class QueryResult {
   std::string_view Bytes(int row, int col) const;
   // A value of a text-format result (Connection::CopyScript), any type.
   std::string_view Text(int row, int col) const {
-    return std::string_view(PQgetvalue(result_.get(), row, col), static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+    return std::string_view(PQgetvalue(result_.get(), row, col),
+                            static_cast<size_t>(PQgetlength(result_.get(), row, col)));
   }
   std::string String(int row, int col) const { return std::string(Bytes(row, col)); }
   std::optional<double> OptionalDouble(int row, int col) const;

@@ -204,12 +204,11 @@ Result<MigrationReport> Migrate(Connection& conn) {
       !r.ok()) {
     return r.status();
   }
-  if (Status s = conn.Script(
-          "CREATE TABLE IF NOT EXISTS schema_migrations ("
-          " version integer PRIMARY KEY,"
-          " name text NOT NULL,"
-          " applied_at timestamptz NOT NULL DEFAULT now())",
-          "create schema_migrations");
+  if (Status s = conn.Script("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version integer PRIMARY KEY,"
+                             " name text NOT NULL,"
+                             " applied_at timestamptz NOT NULL DEFAULT now())",
+                             "create schema_migrations");
       !s.ok()) {
     return s;
   }

@@ -71,10 +71,10 @@ Status PgTestCluster::StartServer(const std::string& postgres, const std::string
   // A port picked free can be taken before postgres binds it: try a few.
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = test::PickFreePort();
-    server_ = test::ServerProcess::Start({postgres, "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_,
-                                          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-                                          "full_page_writes=off", "-c", "max_connections=200"},
-                                         dir_ + "/postgres.log", user);
+    server_ = test::ServerProcess::Start(
+        {postgres, "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_, "-c", "listen_addresses=127.0.0.1",
+         "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"},
+        dir_ + "/postgres.log", user);
     if (!server_) return Status(StatusCode::kIoError, "cannot start " + postgres);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline && server_->running()) {
@@ -178,7 +178,8 @@ Result<std::unique_ptr<SqlSession>> SqlSession::Connect(const std::string& url) 
     PQfinish(conn);
     return s;
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<SqlSession>(new SqlSession(conn));
 }
 

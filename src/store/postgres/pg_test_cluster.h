@@ -41,9 +41,7 @@ class PgTestCluster {
   uint16_t port() const { return port_; }
   // postgresql://user:password@127.0.0.1:port/database
   std::string Url(const std::string& user, const std::string& password, const std::string& database) const;
-  std::string SuperuserUrl(const std::string& database) const {
-    return Url(kSuperuser, kSuperuserPassword, database);
-  }
+  std::string SuperuserUrl(const std::string& database) const { return Url(kSuperuser, kSuperuserPassword, database); }
 
   // A new empty database with a unique name (owned by `owner` if given).
   Result<std::string> CreateDatabase(const std::string& owner = "");
@@ -77,8 +75,8 @@ class SqlSession {
     bool ok = false;
     std::string sqlstate;  // of the error, when !ok
     std::string error;
-    int64_t affected = 0;                         // rows an INSERT/UPDATE/DELETE touched
-    std::vector<std::vector<std::string>> rows;   // NULL reads as "NULL"
+    int64_t affected = 0;                        // rows an INSERT/UPDATE/DELETE touched
+    std::vector<std::vector<std::string>> rows;  // NULL reads as "NULL"
   };
 
   // kIoError (libpq's message) when the connection fails.

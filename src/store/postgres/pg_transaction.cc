@@ -17,8 +17,8 @@ Status Transaction::Begin(bool read_only) {
 }
 
 Status Transaction::SetTenant(int64_t tenant_id) {
-  auto r = conn_.Exec("SELECT set_config('fleetd.tenant_id', $1, true)",
-                      Params().Text(std::to_string(tenant_id)), "set tenant");
+  auto r = conn_.Exec("SELECT set_config('fleetd.tenant_id', $1, true)", Params().Text(std::to_string(tenant_id)),
+                      "set tenant");
   return r.ok() ? Status::Ok() : r.status();
 }
 

@@ -27,7 +27,8 @@ Status CheckPorts(std::string_view url, std::string_view ports) {
   size_t start = 0;
   while (start <= ports.size()) {
     size_t comma = ports.find(',', start);
-    std::string_view port = ports.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view port =
+        ports.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     long long value = 0;
     if (!port.empty() && (!ParseInt(port, value) || value < 1 || value > 65535)) {
       return Bad(url, "port '" + std::string(port) + "' is not a number in 1..65535");
@@ -83,9 +84,7 @@ std::string Scrub(std::string text, std::string_view url) {
 
 }  // namespace
 
-bool IsPostgresUrl(std::string_view url) {
-  return url.starts_with("postgresql://") || url.starts_with("postgres://");
-}
+bool IsPostgresUrl(std::string_view url) { return url.starts_with("postgresql://") || url.starts_with("postgres://"); }
 
 Status ValidateUrl(const std::string& url) {
   if (!IsPostgresUrl(url)) return Bad(url, "expected postgresql://user:password@host:port/database");
@@ -105,8 +104,9 @@ Status ValidateUrl(const std::string& url) {
       if (Status s = CheckPorts(url, value); !s.ok()) return s;
     } else if (key == "connect_timeout") {
       long long seconds = 0;
-      if (!ParseInt(value, seconds) || seconds < 0) {
-        return Bad(url, "connect_timeout '" + std::string(value) + "' is not a number of seconds");
+      if (!ParseInt(value, seconds) || seconds < 1 || seconds > 3600) {
+        // libpq would read 0 (or garbage) as "wait forever".
+        return Bad(url, "connect_timeout '" + std::string(value) + "' is not a number of seconds in 1..3600");
       }
     }
   }

@@ -22,7 +22,7 @@ bool IsPostgresUrl(std::string_view url);
 // scheme other than the two above, anything libpq's URI parser rejects
 // (unknown query parameter, bad percent-encoding, unclosed IPv6 bracket), a
 // port that is not a number in 1..65535, a connect_timeout that is not a
-// non-negative number.
+// number of seconds in 1..3600 (libpq would wait forever on 0).
 Status ValidateUrl(const std::string& url);
 
 // The URL with the password (in the user info or a password= parameter)

@@ -35,9 +35,10 @@ TEST(PgUrlTest, BadPortsAreNamed) {
 }
 
 TEST(PgUrlTest, WhatLibpqRejectsIsInvalidArgument) {
-  for (const char* url : {"postgresql://u:hunter2@host/db?no_such_option=1", "postgresql://u:hunter2@[::1/db",
-                          "postgresql://u:hunter2@host/db?connect_timeout=soon",
-                          "postgresql://u:hunter2@host/db?connect_timeout=-3", "postgresql://u:hunter2@host/%zz"}) {
+  for (const char* url :
+       {"postgresql://u:hunter2@host/db?no_such_option=1", "postgresql://u:hunter2@[::1/db",
+        "postgresql://u:hunter2@host/db?connect_timeout=soon", "postgresql://u:hunter2@host/db?connect_timeout=-3",
+        "postgresql://u:hunter2@host/db?connect_timeout=0", "postgresql://u:hunter2@host/%zz"}) {
     Status s = ValidateUrl(url);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << url;
     EXPECT_NE(s.message().find("store URL"), std::string::npos) << s.message();

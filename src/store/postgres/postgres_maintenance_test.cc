@@ -12,19 +12,19 @@
 #include <string>
 
 #include "store/postgres/pg_partitions.h"
-#include "store/postgres/pg_test_messages.h"
 #include "store/postgres/pg_test_environment.h"
+#include "store/postgres/pg_test_messages.h"
 #include "store/postgres/postgres_store.h"
 
 namespace fleetd {
 namespace {
 
-using pgtest::EnvelopeFor;
-using pgtest::kBaseTs;
-using pgtest::PositionMessage;
 using pg::kDayMs;
 using pg::kHourMs;
+using pgtest::EnvelopeFor;
+using pgtest::kBaseTs;
 using pgtest::OpenFreshStore;
+using pgtest::PositionMessage;
 using pgtest::SqlSession;
 
 // The rollups the raw rows imply, computed independently of the SQL: one
@@ -36,7 +36,8 @@ std::map<TimestampMs, HourlyRollup> ExpectedRollups(std::vector<Message> fixes) 
   auto haversine_km = [&](double lat1, double lng1, double lat2, double lng2) {
     double u = std::sin((radians(lat2) - radians(lat1)) / 2);
     double v = std::sin((radians(lng2) - radians(lng1)) / 2);
-    return 2 * 6372.797560856 * std::asin(std::min(1.0, std::sqrt(u * u + std::cos(radians(lat1)) * std::cos(radians(lat2)) * v * v)));
+    return 2 * 6372.797560856 *
+           std::asin(std::min(1.0, std::sqrt(u * u + std::cos(radians(lat1)) * std::cos(radians(lat2)) * v * v)));
   };
   std::map<TimestampMs, HourlyRollup> out;
   std::map<TimestampMs, std::pair<double, int>> speed_sums;
@@ -56,7 +57,8 @@ std::map<TimestampMs, HourlyRollup> ExpectedRollups(std::vector<Message> fixes) 
       speed_sums[hour].second += 1;
     }
     if (m.lat && m.lng) {
-      if (previous_located) r.distance_km += haversine_km(*previous_located->lat, *previous_located->lng, *m.lat, *m.lng);
+      if (previous_located)
+        r.distance_km += haversine_km(*previous_located->lat, *previous_located->lng, *m.lat, *m.lng);
       previous_located = &m;
     }
   }
@@ -103,8 +105,8 @@ class PostgresMaintenanceTest : public testing::Test {
   // sometimes missing.
   Message Fix(size_t device, TimestampMs ts) {
     const double step = static_cast<double>((ts - kBaseTs) / 60000);
-    Message m = PositionMessage(devices_[device].uid, ts, 23.7 + step * 1e-3 + static_cast<double>(device),
-                                90.3 + step * 2e-3);
+    Message m =
+        PositionMessage(devices_[device].uid, ts, 23.7 + step * 1e-3 + static_cast<double>(device), 90.3 + step * 2e-3);
     m.speed_kmh = 20.0 + std::fmod(step * 7.3, 60.0);
     if (static_cast<int64_t>(step) % 5 == 0) m.speed_kmh.reset();
     if (static_cast<int64_t>(step) % 7 == 3) {
@@ -145,7 +147,8 @@ class PostgresMaintenanceTest : public testing::Test {
     auto sql = Sql();
     std::vector<int64_t> days;
     auto r = sql->Run(std::string("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                                  " WHERE i.inhparent = '") + table + "'::regclass");
+                                  " WHERE i.inhparent = '") +
+                      table + "'::regclass");
     for (const auto& row : r.rows) {
       if (auto day = pg::PartitionDay(table, row[0])) days.push_back(*day);
     }
@@ -197,7 +200,8 @@ TEST_F(PostgresMaintenanceTest, RollupsEqualTheRawRowsThroughLateAndDuplicateWri
   EXPECT_EQ(Maintain(now).rollup_hours_updated, 0);
   ExpectRollupsEqual(Rollups(0), ExpectedRollups(stored[0]));
 
-  auto window = store_->QueryRollups(RollupQuery{devices_[0].tenant_id, "car-1", kBaseTs + kHourMs, kBaseTs + 2 * kHourMs});
+  auto window =
+      store_->QueryRollups(RollupQuery{devices_[0].tenant_id, "car-1", kBaseTs + kHourMs, kBaseTs + 2 * kHourMs});
   ASSERT_TRUE(window.ok());
   ASSERT_EQ(window->size(), 1u);
   EXPECT_EQ((*window)[0].hour, kBaseTs + kHourMs);

@@ -8,17 +8,17 @@
 #include <string>
 
 #include "store/postgres/pg_partitions.h"
-#include "store/postgres/pg_test_messages.h"
 #include "store/postgres/pg_test_environment.h"
+#include "store/postgres/pg_test_messages.h"
 #include "store/postgres/postgres_store.h"
 
 namespace fleetd {
 namespace {
 
+using pgtest::Cluster;
 using pgtest::EnvelopeFor;
 using pgtest::kBaseTs;
 using pgtest::PositionMessage;
-using pgtest::Cluster;
 using pgtest::SqlSession;
 
 constexpr const char* kOwner = "fleetd_rls_owner";
@@ -49,8 +49,11 @@ class PostgresRlsTest : public testing::Test {
         "postgres",
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleetd_api') THEN"
         " CREATE ROLE fleetd_api NOLOGIN; END IF; END $$;"
-        "CREATE ROLE " + std::string(kOwner) + " LOGIN PASSWORD '" + kOwnerPassword + "';"
-        "CREATE ROLE " + std::string(kApiLogin) + " LOGIN PASSWORD '" + kApiPassword + "' IN ROLE fleetd_api;"));
+        "CREATE ROLE " +
+            std::string(kOwner) + " LOGIN PASSWORD '" + kOwnerPassword +
+            "';"
+            "CREATE ROLE " +
+            std::string(kApiLogin) + " LOGIN PASSWORD '" + kApiPassword + "' IN ROLE fleetd_api;"));
     auto db = PgTestCluster()->CreateDatabase(kOwner);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     database_ = new std::string(*db);
@@ -67,9 +70,7 @@ class PostgresRlsTest : public testing::Test {
     database_ = nullptr;
   }
 
-  void SetUp() override {
-    ASSERT_NE(owner_store_, nullptr) << "the suite's setup failed";
-  }
+  void SetUp() override { ASSERT_NE(owner_store_, nullptr) << "the suite's setup failed"; }
 
   static pgtest::PgTestCluster* PgTestCluster() { return Cluster(); }
   static void MustSucceed(const Status& s) { ASSERT_TRUE(s.ok()) << s.ToString(); }
@@ -142,7 +143,8 @@ TEST_F(PostgresRlsTest, TheApiRoleCannotBypassRowLevelSecurity) {
             "falsefalse");
   for (const TenantTable& t : kTables) {
     EXPECT_EQ(su->Scalar(std::string("SELECT relrowsecurity::text || relforcerowsecurity::text FROM pg_class"
-                                     " WHERE oid = '") + t.name + "'::regclass"),
+                                     " WHERE oid = '") +
+                         t.name + "'::regclass"),
               "truetrue")
         << t.name;
   }
@@ -185,8 +187,9 @@ TEST_F(PostgresRlsTest, UnderTenantAOnlyAsRowsAreVisibleEvenWhenBsAreAskedFor) {
   EXPECT_EQ(api->Scalar("SELECT count(*) FROM users WHERE email = 'ops@bravo'"), "0");
   EXPECT_EQ(api->Scalar("SELECT count(*) FROM positions WHERE device_id = " + std::to_string(device_b_.id)), "0");
   // A join or subquery does not open a side door either.
-  EXPECT_EQ(api->Scalar("SELECT count(*) FROM devices d JOIN positions p ON p.device_id = d.id WHERE d.tenant_id = " + b),
-            "0");
+  EXPECT_EQ(
+      api->Scalar("SELECT count(*) FROM devices d JOIN positions p ON p.device_id = d.id WHERE d.tenant_id = " + b),
+      "0");
   ASSERT_TRUE(api->Run("COMMIT").ok);
   // The setting was for that transaction only.
   EXPECT_EQ(api->Scalar("SELECT count(*) FROM positions"), "0");
@@ -224,7 +227,8 @@ TEST_F(PostgresRlsTest, UnderTenantAWritesToBsRowsFailOrTouchNothing) {
   const Insert inserts[] = {
       {"position", "INSERT INTO positions (tenant_id, device_id, ts, received_at, body) VALUES (" + b + ", " + dev_b +
                        ", " + std::to_string(kBaseTs) + ", 1, '{}')"},
-      {"event", "INSERT INTO events (tenant_id, device_id, ts, type, body) VALUES (" + b + ", " + dev_b + ", " + std::to_string(kBaseTs) + ", 'sos', '{}')"},
+      {"event", "INSERT INTO events (tenant_id, device_id, ts, type, body) VALUES (" + b + ", " + dev_b + ", " +
+                    std::to_string(kBaseTs) + ", 'sos', '{}')"},
       {"device", "INSERT INTO devices (tenant_id, uid, name, created_at) VALUES (" + b + ", 'x'::bytea, 'x', 0)"},
       {"user", "INSERT INTO users (tenant_id, email, password_hash, role) VALUES (" + b + ", 'evil@x', 'h', 'admin')"},
       {"rollup", "INSERT INTO position_rollups_hourly VALUES (" + b + ", " + dev_b + ", 0, 1, 0, NULL, NULL, 0, 0)"},
@@ -245,10 +249,9 @@ TEST_F(PostgresRlsTest, PartitionsAndInternalTablesAreOutOfReach) {
   auto api = Api();
   ASSERT_TRUE(api);
   BeginAs(*api, tenant_a_);
-  for (std::string table : {pg::PartitionName("positions", pg::DayOf(kBaseTs)),
-                            pg::PartitionName("events", pg::DayOf(kBaseTs)),
-                            std::string("rollup_dirty"), std::string("rollup_claimed"),
-                            std::string("maintenance_state")}) {
+  for (std::string table :
+       {pg::PartitionName("positions", pg::DayOf(kBaseTs)), pg::PartitionName("events", pg::DayOf(kBaseTs)),
+        std::string("rollup_dirty"), std::string("rollup_claimed"), std::string("maintenance_state")}) {
     auto r = api->Run("SELECT count(*) FROM " + table);
     EXPECT_FALSE(r.ok) << table << " is readable by the API role";
     EXPECT_EQ(r.sqlstate, "42501") << table << ": " << r.error;

@@ -30,9 +30,9 @@ constexpr int kMaxPageSize = 10000;
 // one round trip: the write barrier (pg_locks.h) shared, the COPY into the
 // staging table, one statement moving the rows, COMMIT. Of two rows with one
 // key in a batch the first is kept, as in the SQLite store: the client flags
-// the first of each key (`first`), so the server sorts nothing. Rollup marks are (device, hour) pairs of the rows actually
-// inserted; the barrier makes maintenance wait for this transaction before
-// it recomputes the hours it claimed (postgres_store_maintenance.cc).
+// the first of each key (`first`), so the server sorts nothing. Rollup marks are (device, hour) pairs of the rows
+// actually inserted; the barrier makes maintenance wait for this transaction before it recomputes the hours it claimed
+// (postgres_store_maintenance.cc).
 //
 // Two forms of the move. The fast one skips keys already stored with a NOT
 // EXISTS probe and inserts plainly: on the partitioned table that costs
@@ -106,8 +106,8 @@ Status CheckOptions(const PostgresStoreOptions& o) {
   if (o.pool_size < 1 || o.pool_size > 1000) {
     return bad("pool_size must be in 1..1000 (got " + std::to_string(o.pool_size) + ")");
   }
-  if (o.connect_timeout_s < 0 || o.connect_timeout_s > 3600) {
-    return bad("connect_timeout_s must be in 0..3600 (got " + std::to_string(o.connect_timeout_s) + ")");
+  if (o.connect_timeout_s < 1 || o.connect_timeout_s > 3600) {
+    return bad("connect_timeout_s must be in 1..3600 (got " + std::to_string(o.connect_timeout_s) + ")");
   }
   if (o.ddl_lock_timeout_ms < 1) return bad("ddl_lock_timeout_ms must be positive");
   if (o.partitions_ahead_days < 0 || o.partitions_ahead_days > 366) {
@@ -221,7 +221,8 @@ Result<WriteStats> PostgresStore::WriteBatch(std::span<const Envelope> batch) {
 
 Result<WriteStats> PostgresStore::WriteStaged(Connection& conn, const std::function<std::string_view()>& copy_data,
                                               int64_t rows, bool safe, std::string& failed_sqlstate) {
-  auto results = conn.CopyScript(WriteScript(safe).c_str(), copy_data, "write batch");  if (!results.ok()) {
+  auto results = conn.CopyScript(WriteScript(safe).c_str(), copy_data, "write batch");
+  if (!results.ok()) {
     failed_sqlstate = conn.last_sqlstate();
     if (!conn.idle()) (void)conn.Script("ROLLBACK", "rollback batch");
     return results.status();
@@ -233,9 +234,11 @@ Result<WriteStats> PostgresStore::WriteStaged(Connection& conn, const std::funct
   const pg::QueryResult& counts = results->back();
   WriteStats stats;
   if (std::from_chars(counts.Text(0, 0).data(), counts.Text(0, 0).data() + counts.Text(0, 0).size(),
-                      stats.positions_written).ec != std::errc() ||
+                      stats.positions_written)
+              .ec != std::errc() ||
       std::from_chars(counts.Text(0, 1).data(), counts.Text(0, 1).data() + counts.Text(0, 1).size(),
-                      stats.events_written).ec != std::errc()) {
+                      stats.events_written)
+              .ec != std::errc()) {
     return Status(StatusCode::kInternal, "write batch: counts do not parse");
   }
   stats.duplicates = rows - stats.positions_written;
@@ -276,8 +279,7 @@ Result<PositionPage> PostgresStore::QueryPositions(const PositionQuery& query) {
     auto r = conn.Exec(
         "SELECT ts, body FROM positions WHERE device_id = $1 AND tenant_id = $2 AND ts >= $3 AND ts < $4"
         " ORDER BY ts LIMIT $5",
-        Params().Int64(*device_id).Int64(query.tenant_id).Int64(lower).Int64(upper).Int64(limit),
-        "query positions");
+        Params().Int64(*device_id).Int64(query.tenant_id).Int64(lower).Int64(upper).Int64(limit), "query positions");
     if (!r.ok()) return r.status();
     if (Status s = txn.Commit(); !s.ok()) return s;
     rows.emplace(std::move(*r));

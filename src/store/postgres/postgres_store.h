@@ -67,12 +67,12 @@ namespace fleetd {
 struct PostgresStoreOptions {
   bool migrate = true;             // Open applies pending migrations; false: Open fails unless the schema is current
   int pool_size = 4;               // 1..1000 connections
-  int connect_timeout_s = 5;       // 0..3600, unless the URL sets connect_timeout (0: wait forever)
+  int connect_timeout_s = 5;       // 1..3600, unless the URL sets connect_timeout
   int ddl_lock_timeout_ms = 5000;  // partition DDL gives up after waiting this long for its lock
   int partitions_ahead_days = 2;   // 0..366: partitions exist from today through today + this
-  int64_t raw_retention_ms = 7 * 86'400'000LL;      // >= 1 day: positions partitions older than this are dropped
-  int64_t event_retention_ms = 365 * 86'400'000LL;  // >= 1 day: likewise for events
-  int64_t rollup_retention_ms = 365 * 86'400'000LL; // >= 1 hour: rollup hours older than this are deleted
+  int64_t raw_retention_ms = 7 * 86'400'000LL;       // >= 1 day: positions partitions older than this are dropped
+  int64_t event_retention_ms = 365 * 86'400'000LL;   // >= 1 day: likewise for events
+  int64_t rollup_retention_ms = 365 * 86'400'000LL;  // >= 1 hour: rollup hours older than this are deleted
 };
 
 // One device-hour of history, kept after the raw rows are gone.
@@ -138,6 +138,8 @@ class PostgresStore final : public Store {
   // schema v1 (the stored JSON) cannot carry it, so the row could never be
   // read back, and no decoder or listener produces one.
   Result<WriteStats> WriteBatch(std::span<const Envelope> batch) override;
+  // Like WriteBatch, replacing stored rows of the same key (postgres_store_rewrite.cc).
+  Result<WriteStats> RewriteBatch(std::span<const Envelope> batch) override;
   // kNotFound when the uid is not a device of query.tenant_id (a removed
   // device still is: its history stays queryable; if the uid is registered
   // to the tenant again, the current device wins). limit is clamped to
@@ -179,8 +181,8 @@ class PostgresStore final : public Store {
   // The COPY + INSERT ... SELECT transaction of WriteBatch, in its fast or
   // safe form (postgres_store.cc); on failure `failed_sqlstate` is the
   // server's SQLSTATE.
-  Result<WriteStats> WriteStaged(pg::Connection& conn, const std::function<std::string_view()>& copy_data,
-                                 int64_t rows, bool safe, std::string& failed_sqlstate);
+  Result<WriteStats> WriteStaged(pg::Connection& conn, const std::function<std::string_view()>& copy_data, int64_t rows,
+                                 bool safe, std::string& failed_sqlstate);
   // The id of `uid`'s device in `tenant_id` (inside `conn`'s open transaction),
   // preferring a current one over removed ones; kNotFound if none.
   Result<int64_t> DeviceIdForHistory(pg::Connection& conn, int64_t tenant_id, const std::string& uid);

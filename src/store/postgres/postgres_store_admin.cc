@@ -34,17 +34,15 @@ std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "
 Role ParseRole(std::string_view name) { return name == "admin" ? Role::kAdmin : Role::kViewer; }
 
 Device ReadDevice(const pg::QueryResult& r, int row) {
-  return Device{r.Int64(row, 0),  r.Int64(row, 1),  r.String(row, 2), r.String(row, 3),
-                r.Int64(row, 4),  r.String(row, 5), r.Bool(row, 6)};
+  return Device{r.Int64(row, 0), r.Int64(row, 1),  r.String(row, 2), r.String(row, 3),
+                r.Int64(row, 4), r.String(row, 5), r.Bool(row, 6)};
 }
 
 User ReadUser(const pg::QueryResult& r, int row) {
   return User{r.Int64(row, 0), r.Int64(row, 1), r.String(row, 2), r.String(row, 3), ParseRole(r.Bytes(row, 4))};
 }
 
-std::string Sql(const char* head, const char* tail = "") {
-  return std::string(head) + kDeviceColumns + tail;
-}
+std::string Sql(const char* head, const char* tail = "") { return std::string(head) + kDeviceColumns + tail; }
 
 }  // namespace
 
@@ -89,9 +87,11 @@ Result<Device> PostgresStore::AddDevice(int64_t tenant_id, const std::string& ui
   auto r = conn.Exec("INSERT INTO devices (tenant_id, uid, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                      Params().Int64(tenant_id).Bytea(uid).Text(name).Int64(now), "add device");
   if (!r.ok()) {
-    return Explain(r.status(), "device '" + uid + "' already exists", "tenant " + std::to_string(tenant_id) + " not found");
+    return Explain(r.status(), "device '" + uid + "' already exists",
+                   "tenant " + std::to_string(tenant_id) + " not found");
   }
-  if (auto d = conn.Exec("DELETE FROM pending_devices WHERE uid = $1", Params().Bytea(uid), "remove pending"); !d.ok()) {
+  if (auto d = conn.Exec("DELETE FROM pending_devices WHERE uid = $1", Params().Bytea(uid), "remove pending");
+      !d.ok()) {
     return d.status();
   }
   if (Status s = txn.Commit(); !s.ok()) return s;
@@ -157,9 +157,9 @@ Result<User> PostgresStore::AddUser(const User& user) {
   Transaction txn(conn);
   if (Status s = txn.Begin(); !s.ok()) return s;
   if (Status s = txn.SetTenant(user.tenant_id); !s.ok()) return s;
-  auto r = conn.Exec(
-      "INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
-      Params().Int64(user.tenant_id).Text(user.email).Text(user.password_hash).Text(RoleName(user.role)), "add user");
+  auto r = conn.Exec("INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
+                     Params().Int64(user.tenant_id).Text(user.email).Text(user.password_hash).Text(RoleName(user.role)),
+                     "add user");
   if (!r.ok()) {
     return Explain(r.status(), "user '" + user.email + "' already exists",
                    "tenant " + std::to_string(user.tenant_id) + " not found");

@@ -2,8 +2,8 @@
 // retention by dropping partitions, and the rollup query.
 //
 // Marks and claims. WriteBatch adds (device, hour) marks to rollup_dirty
-// (ON CONFLICT DO NOTHING: an hour already marked costs an index probe, no
-// write) while holding the write barrier shared. Maintenance moves every mark
+// unless they are there already (an hour already marked costs an index
+// probe, no write) while holding the write barrier shared. Maintenance moves every mark
 // it can see to rollup_claimed (committed), then takes the barrier
 // exclusively for an instant: that waits for every write transaction that
 // began before, including one whose mark was already there when it wrote,
@@ -136,9 +136,9 @@ Result<MaintenanceStats> PostgresStore::RunMaintenance(TimestampMs now) {
 }
 
 Status PostgresStore::RollUp(Connection& conn, MaintenanceStats& stats) {
-  auto watermark = conn.Exec(
-      "SELECT coalesce((SELECT value FROM maintenance_state WHERE name = 'raw_complete_from'), 0::bigint)",
-      "read rollup watermark");
+  auto watermark =
+      conn.Exec("SELECT coalesce((SELECT value FROM maintenance_state WHERE name = 'raw_complete_from'), 0::bigint)",
+                "read rollup watermark");
   if (!watermark.ok()) return watermark.status();
   const int64_t complete_from = watermark->Int64(0, 0);
   if (auto claimed = conn.Exec(kClaim, "claim rollup hours"); !claimed.ok()) return claimed.status();
@@ -167,7 +167,8 @@ Status PostgresStore::DropExpired(Connection& conn, TimestampMs now, Maintenance
     std::string_view table;
     int64_t age;
   };
-  for (const Expiry& e : {Expiry{"positions", options_.raw_retention_ms}, Expiry{"events", options_.event_retention_ms}}) {
+  for (const Expiry& e :
+       {Expiry{"positions", options_.raw_retention_ms}, Expiry{"events", options_.event_retention_ms}}) {
     auto cutoff = Cutoff(now, e.age);
     if (!cutoff) continue;
     auto days = pg::ListDayPartitions(conn, e.table);

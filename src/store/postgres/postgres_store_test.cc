@@ -133,7 +133,7 @@ TEST(PostgresOpenTest, BadOptionsAreRejectedByName) {
   const Case cases[] = {
       {"pool_size", [](PostgresStoreOptions& o) { o.pool_size = 0; }},
       {"pool_size", [](PostgresStoreOptions& o) { o.pool_size = 100000; }},
-      {"connect_timeout_s", [](PostgresStoreOptions& o) { o.connect_timeout_s = -1; }},
+      {"connect_timeout_s", [](PostgresStoreOptions& o) { o.connect_timeout_s = 0; }},
       {"ddl_lock_timeout_ms", [](PostgresStoreOptions& o) { o.ddl_lock_timeout_ms = 0; }},
       {"partitions_ahead_days", [](PostgresStoreOptions& o) { o.partitions_ahead_days = -1; }},
       {"partitions_ahead_days", [](PostgresStoreOptions& o) { o.partitions_ahead_days = 1000; }},
@@ -207,8 +207,8 @@ TEST(PostgresOpenTest, ServerThatNeverAnswersTimesOutInBoundedTime) {
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   const std::string port = std::to_string(ntohs(addr.sin_port));
 
-  for (const std::string& url : {"postgresql://u:p@127.0.0.1:" + port + "/db?connect_timeout=2",
-                                 "postgresql://u:p@127.0.0.1:" + port + "/db"}) {
+  for (const std::string& url :
+       {"postgresql://u:p@127.0.0.1:" + port + "/db?connect_timeout=2", "postgresql://u:p@127.0.0.1:" + port + "/db"}) {
     PostgresStoreOptions options;
     options.connect_timeout_s = 2;  // the second URL relies on the option
     auto start = std::chrono::steady_clock::now();
@@ -309,7 +309,8 @@ TEST_F(PostgresWriteTest, DaysOutsideThePreparedOnesGetPartitionsOnDemand) {
   const TimestampMs y2031 = 1924992000000;  // 2031-01-01
   Message old_alarm = PositionMessage(device_.uid, y2001 + 5000);
   old_alarm.alarm = Alarm::kSos;
-  std::vector<Envelope> batch = {EnvelopeFor(device_, old_alarm), EnvelopeFor(device_, PositionMessage(device_.uid, y2031)),
+  std::vector<Envelope> batch = {EnvelopeFor(device_, old_alarm),
+                                 EnvelopeFor(device_, PositionMessage(device_.uid, y2031)),
                                  EnvelopeFor(device_, PositionMessage(device_.uid, y2031 + pg::kDayMs))};
   auto stats = store_->WriteBatch(batch);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();

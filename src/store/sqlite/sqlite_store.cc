@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/message_json.h"
@@ -25,6 +27,18 @@ constexpr const char* kInsertPosition =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr const char* kInsertEvent =
     "INSERT OR IGNORE INTO events (tenant_id, device_id, ts, type, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+// RewriteBatch: the same rows, replacing a stored row of the same key (a
+// device's tenant never changes, so tenant_id stays).
+constexpr const char* kUpsertPosition =
+    "INSERT INTO positions"
+    " (device_id, ts, tenant_id, received_at, lat, lng, speed_kmh, body)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (device_id, ts) DO UPDATE SET received_at = excluded.received_at,"
+    " lat = excluded.lat, lng = excluded.lng,"
+    " speed_kmh = excluded.speed_kmh, body = excluded.body";
+constexpr const char* kUpsertEvent =
+    "INSERT INTO events (tenant_id, device_id, ts, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (device_id, ts, type) DO UPDATE SET body = excluded.body";
 
 Status PragmaExec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return Status::Ok();
@@ -83,7 +97,11 @@ Status SqliteStore::Exec(const char* sql) {
   return (*stmt)->Run(sql);
 }
 
-Result<WriteStats> SqliteStore::WriteBatch(std::span<const Envelope> batch) {
+Result<WriteStats> SqliteStore::WriteBatch(std::span<const Envelope> batch) { return Write(batch, false); }
+
+Result<WriteStats> SqliteStore::RewriteBatch(std::span<const Envelope> batch) { return Write(batch, true); }
+
+Result<WriteStats> SqliteStore::Write(std::span<const Envelope> batch, bool replace) {
   // Encode outside the lock so API reads do not wait on JSON work.
   std::vector<std::string> bodies(batch.size());
   bool any = false;
@@ -97,7 +115,7 @@ Result<WriteStats> SqliteStore::WriteBatch(std::span<const Envelope> batch) {
 
   std::lock_guard lock(mu_);
   if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  if (Status s = WriteLocked(batch, bodies, stats); !s.ok()) {
+  if (Status s = WriteLocked(batch, bodies, replace, stats); !s.ok()) {
     (void)Exec("ROLLBACK");
     return s;
   }
@@ -108,33 +126,29 @@ Result<WriteStats> SqliteStore::WriteBatch(std::span<const Envelope> batch) {
   return stats;
 }
 
-Status SqliteStore::WriteLocked(std::span<const Envelope> batch, const std::vector<std::string>& bodies,
+Status SqliteStore::WriteLocked(std::span<const Envelope> batch, const std::vector<std::string>& bodies, bool replace,
                                 WriteStats& stats) {
-  auto pos = Prepare(kInsertPosition);
+  auto pos = Prepare(replace ? kUpsertPosition : kInsertPosition);
   if (!pos.ok()) return pos.status();
-  auto ev = Prepare(kInsertEvent);
+  auto ev = Prepare(replace ? kUpsertEvent : kInsertEvent);
   if (!ev.ok()) return ev.status();
   Statement& p = **pos;
   Statement& e = **ev;
+  // An upsert would let a later repeat of a key overwrite the first; keep
+  // the first, as INSERT OR IGNORE does.
+  std::set<std::pair<int64_t, TimestampMs>> positions_seen;
+  std::set<std::tuple<int64_t, TimestampMs, Alarm>> events_seen;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Envelope& env = batch[i];
     const Message& m = env.message;
     if (!m.ts) continue;
-    p.Bind(1, env.device_id);
-    p.Bind(2, *m.ts);
-    p.Bind(3, env.tenant_id);
-    p.Bind(4, m.received_at);
-    p.Bind(5, m.lat);
-    p.Bind(6, m.lng);
-    p.Bind(7, m.speed_kmh);
-    p.Bind(8, bodies[i]);
-    if (Status s = p.Run("insert position"); !s.ok()) return s;
-    if (sqlite3_changes(db_) > 0) {
-      ++stats.positions_written;
-    } else {
+    const bool repeat = replace && !positions_seen.emplace(env.device_id, *m.ts).second;
+    if (repeat) {
       ++stats.duplicates;
+    } else {
+      if (Status s = WritePosition(p, env, bodies[i], stats); !s.ok()) return s;
     }
-    if (!m.alarm) continue;
+    if (!m.alarm || (replace && !events_seen.emplace(env.device_id, *m.ts, *m.alarm).second)) continue;
     e.Bind(1, env.tenant_id);
     e.Bind(2, env.device_id);
     e.Bind(3, *m.ts);
@@ -142,6 +156,25 @@ Status SqliteStore::WriteLocked(std::span<const Envelope> batch, const std::vect
     e.Bind(5, bodies[i]);
     if (Status s = e.Run("insert event"); !s.ok()) return s;
     stats.events_written += sqlite3_changes(db_);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::WritePosition(Statement& p, const Envelope& env, const std::string& body, WriteStats& stats) {
+  const Message& m = env.message;
+  p.Bind(1, env.device_id);
+  p.Bind(2, *m.ts);
+  p.Bind(3, env.tenant_id);
+  p.Bind(4, m.received_at);
+  p.Bind(5, m.lat);
+  p.Bind(6, m.lng);
+  p.Bind(7, m.speed_kmh);
+  p.Bind(8, body);
+  if (Status s = p.Run("insert position"); !s.ok()) return s;
+  if (sqlite3_changes(db_) > 0) {
+    ++stats.positions_written;  // inserted, or (upsert) replaced
+  } else {
+    ++stats.duplicates;
   }
   return Status::Ok();
 }

@@ -45,6 +45,10 @@ class SqliteStore final : public Store {
   // replayed message counts as a duplicate; alarms also insert into events,
   // idempotent on (device_id, ts, type). Messages without ts are skipped.
   Result<WriteStats> WriteBatch(std::span<const Envelope> batch) override;
+  // The same transaction with INSERT ... ON CONFLICT DO UPDATE (an upsert
+  // keeps the WITHOUT ROWID key and an event's id); repeats of a key within
+  // the batch after the first are skipped (counted as duplicates).
+  Result<WriteStats> RewriteBatch(std::span<const Envelope> batch) override;
   // kNotFound when the uid is not a device of query.tenant_id (including a
   // device of another tenant). limit is clamped to [1, 10000]; `next` is set
   // when the page is full. A ts of INT64_MAX is never returned.
@@ -81,8 +85,11 @@ class SqliteStore final : public Store {
   Result<sqlite::Statement*> Prepare(const char* sql);
   // Prepares (cached) and runs a statement that returns no rows.
   Status Exec(const char* sql);
-  Status WriteLocked(std::span<const Envelope> batch, const std::vector<std::string>& bodies,
+  // WriteBatch (replace false) and RewriteBatch (replace true).
+  Result<WriteStats> Write(std::span<const Envelope> batch, bool replace);
+  Status WriteLocked(std::span<const Envelope> batch, const std::vector<std::string>& bodies, bool replace,
                      WriteStats& stats);
+  Status WritePosition(sqlite::Statement& p, const Envelope& env, const std::string& body, WriteStats& stats);
 
   std::mutex mu_;
   sqlite3* db_;
