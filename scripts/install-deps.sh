@@ -14,6 +14,7 @@ packages=(
   nats-server libnats-dev
   postgresql-15 libpq-dev
   mosquitto mosquitto-clients
+  haproxy
 )
 
 missing=()

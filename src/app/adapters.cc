@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/time_util.h"
 #include "live/memory/memory_live_state.h"
 #include "live/redis/redis_live_state.h"
 #include "live/redis/redis_url.h"
@@ -24,7 +25,7 @@ Status Unknown(const char* tier, const std::string& url, const char* supported) 
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options) {
   if (StartsWith(url, "sqlite:")) {
     std::string path = url.substr(7);
     if (StartsWith(path, "//")) path = path.substr(2);  // sqlite:///abs/path
@@ -37,12 +38,24 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
-  if (pg::IsPostgresUrl(url)) {  // migrates on open until `fleetd migrate` is wired
-    auto store = PostgresStore::Open(url);
+  if (pg::IsPostgresUrl(url)) {
+    PostgresStoreOptions pg_options;
+    pg_options.migrate = options.migrate;  // role= and migrate= in the URL override these
+    pg_options.role = options.api_role ? pg::StoreRole::kApi : pg::StoreRole::kWriter;
+    auto store = PostgresStore::Open(url, pg_options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
   return Unknown("store", url, "sqlite:<path>, postgresql://user:password@host:port/database");
+}
+
+std::function<Status()> StoreMaintenance(Store& store) {
+  auto* pg_store = dynamic_cast<PostgresStore*>(&store);
+  if (!pg_store) return nullptr;
+  return [pg_store] {
+    auto stats = pg_store->RunMaintenance(NowMs());
+    return stats.ok() ? Status::Ok() : stats.status();
+  };
 }
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity) {

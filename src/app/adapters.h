@@ -1,11 +1,12 @@
 // Adapters chosen by URL: the only place that knows which implementation
 // stands behind each tier interface. Core code never includes an adapter.
 //
-//   --store  sqlite:<path>        (later postgresql://...)
+//   --store  sqlite:<path>, postgresql://...[?role=api|writer&migrate=true|false]
 //   --queue  memory:              (later nats://...)
 //   --live   memory:              (later redis://...)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,9 +16,25 @@
 
 namespace fleetd {
 
+struct StoreOpenOptions {
+  // PostgreSQL: apply pending migrations on open (the URL's migrate= wins).
+  // false: a database older than this build is refused, naming `fleetd
+  // migrate`. SQLite always migrates on open.
+  bool migrate = true;
+  // PostgreSQL: open as the API role (role=api, docs/postgres.md) unless
+  // the URL says role=writer.
+  bool api_role = false;
+};
+
 // Opens (and creates/migrates) the store. kInvalidArgument for an unknown
 // scheme, with the schemes this build supports in the message.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options = {});
+// The store's periodic maintenance, if it has any (PostgreSQL: partitions
+// ahead, rollups, retention; PostgresStore::RunMaintenance), as a function
+// that runs it once; kBusy when another process's run holds the lock. Null
+// for stores without maintenance. `store` must outlive the function.
+std::function<Status()> StoreMaintenance(Store& store);
+
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity);
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url);
 

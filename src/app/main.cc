@@ -14,6 +14,7 @@
 #include "app/demo.h"
 #include "app/server.h"
 #include "app/mqtt_access.h"
+#include "app/migrate_command.h"
 #include "app/mqtt_sim.h"
 #include "app/replay_command.h"
 #include "app/sim.h"
@@ -275,6 +276,11 @@ int main(int argc, char** argv) {
   replay_flags.o_queue = replay->add_option("--queue", replay_flags.queue, "Queue URL, nats://... (env FLEETD_QUEUE)");
   replay_flags.o_live = replay->add_option("--live", replay_flags.live, "Live state to refresh afterwards, redis://...");
 
+  // Versioned schema migrations (the processes do not migrate unless asked).
+  ConfigFlags migrate_flags;
+  auto* migrate = app.add_subcommand("migrate", "Apply the store's pending schema migrations; prints them as JSON");
+  migrate_flags.Add(migrate, false);
+
   DecodeOptions decode_options;
   auto* decode = app.add_subcommand("decode", "Decode hex frames (stdin lines or --hex) to schema-v1 JSON lines");
   decode->add_option("--protocol,-p", decode_options.protocol, "Protocol name");
@@ -357,6 +363,11 @@ int main(int argc, char** argv) {
     auto config = replay_flags.Build(protocols);
     if (!config.ok()) return ConfigError(config.status());
     return RunReplay(*config, replay_args, std::cout, std::cerr);
+  }
+  if (*migrate) {
+    auto config = migrate_flags.Build(protocols);
+    if (!config.ok()) return ConfigError(config.status());
+    return RunMigrate(config->store_url, std::cout, std::cerr);
   }
   if (*decode) return RunDecode(decode_options, protocols, std::cin, std::cout, std::cerr);
   if (*sim) {

@@ -6,6 +6,7 @@
 #include "api/http_server.h"
 #include "app/adapters.h"
 #include "app/mqtt_access.h"
+#include "app/periodic_task.h"
 #include "app/secrets.h"
 #include "listen/device_directory.h"
 #include "listen/io_pool.h"
@@ -25,7 +26,12 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
   s->jwt_secret_ = *secret;
 
   const Roles roles = config.roles;
-  auto store = OpenStore(config.store_url);
+  // Processes never migrate unless the URL asks (migrate=true): `fleetd
+  // migrate` does. An API-only node runs as the restricted role (role=api).
+  StoreOpenOptions store_options;
+  store_options.migrate = false;
+  store_options.api_role = roles.api && !roles.ingest && !roles.process;
+  auto store = OpenStore(config.store_url, store_options);
   if (!store.ok()) return store.status();
   s->store_ = std::move(*store);
   if (roles.ingest || roles.process) {
@@ -78,6 +84,21 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
 
   if (s->processor_) s->processor_->Start();
   s->pool_->Start();
+  // The process role keeps the store maintained (PostgreSQL: partitions
+  // ahead, rollups, retention), every 10 minutes; one process's run at a
+  // time (the others get kBusy and skip).
+  if (roles.process) {
+    if (auto run = StoreMaintenance(*s->store_)) {
+      s->maintenance_ = std::make_unique<PeriodicTask>(
+          [run] {
+            Status st = run();
+            if (!st.ok() && st.code() != StatusCode::kBusy) {
+              std::fprintf(stderr, "fleetd: store maintenance: %s\n", st.ToString().c_str());
+            }
+          },
+          std::chrono::minutes(10));
+    }
+  }
   return s;
 }
 
@@ -157,6 +178,7 @@ Server::~Server() { Stop(); }
 void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  maintenance_.reset();  // waits for a run in progress
   for (auto& l : listeners_) l->Stop();
   for (auto& l : udp_listeners_) l->Stop();
   if (api_) api_->Stop();

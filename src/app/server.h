@@ -26,6 +26,7 @@ class DeviceDirectory;
 class Processor;
 class MqttBridge;
 class StatePublisher;
+class PeriodicTask;
 namespace mqtt {
 class Client;
 }
@@ -74,6 +75,7 @@ class Server {
   std::unique_ptr<MqttBridge> mqtt_bridge_;       // ingest role
   std::shared_ptr<mqtt::Client> mqtt_client_;     // the bridge's, or a publish-only one
   std::unique_ptr<StatePublisher> state_publisher_;
+  std::unique_ptr<PeriodicTask> maintenance_;  // process role, stores that have maintenance
   bool stopped_ = false;
 };
 

@@ -5,69 +5,37 @@
 #include "queue/nats/nats_consumer.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "queue/nats/envelope_codec.h"
 #include "queue/nats/jetstream_setup.h"
+#include "queue/nats/nats_consumer_state.h"
 #include "queue/nats/nats_subjects.h"
 
 namespace fleetd::nats {
 namespace {
 
-// How long an idle partition's pull waits for its first message. Bounds how
-// long a stopping fetcher takes to notice, not the delivery latency (a pull
-// returns as soon as a message arrives).
-constexpr int64_t kIdlePollMs = 500;
 constexpr auto kErrorPause = std::chrono::milliseconds(100);
 constexpr auto kRecoveryMargin = std::chrono::milliseconds(200);
+// A fetcher with nothing to do re-checks its lease at least this often.
+constexpr auto kIdleRecheck = std::chrono::milliseconds(250);
 
-struct Item {
-  Envelope envelope;
-  natsMsg* msg = nullptr;
-  uint64_t seq = 0;
-};
-
-struct Partition {
-  size_t index = 0;  // partition number (subject suffix)
-  natsSubscription* sub = nullptr;
-  std::deque<Item> buffer;
-  std::unordered_set<uint64_t> seqs;  // stream sequences buffered or in a delivery
-  bool held = false;
-};
+using Item = ConsumerItem;
+using Partition = ConsumerPartition;
 
 }  // namespace
 
-struct NatsConsumer::State {
-  std::shared_ptr<NatsSession> session;
-  NatsQueueOptions options;
-  std::mutex mu;
-  std::condition_variable ready;   // Fetch waiters: a partition has messages and is free
-  std::condition_variable refill;  // fetchers: a buffer emptied, or closing
-  std::vector<Partition> parts;    // the consumed partitions only
-  size_t next = 0;                 // where the next Fetch starts looking (fairness)
-  bool closed = false;
-  bool started = false;
-  std::vector<std::thread> threads;
-  std::atomic<uint64_t> poison{0};
-  std::atomic<uint64_t> ack_errors{0};
-
-  bool HasAvailable() const {
-    for (const auto& p : parts) {
-      if (!p.held && !p.buffer.empty()) return true;
-    }
-    return false;
+void NatsConsumer::State::LoseLocked(Partition& part, std::vector<natsMsg*>& drop) {
+  if (part.owned) ++leases_lost;
+  part.owned = false;
+  part.release = false;
+  for (auto& item : part.buffer) {
+    part.seqs.erase(item.seq);
+    drop.push_back(item.msg);
   }
-  void RunFetcher(size_t slot);
-  void WaitForOrphans(size_t slot);
-  void Take(size_t slot, natsMsgList& list);
-};
+  part.buffer.clear();
+}
 
 namespace {
 
@@ -132,6 +100,12 @@ class NatsDelivery final : public Delivery {
       for (auto& g : groups_) {
         Partition& part = state_->parts[g.slot];
         part.held = false;
+        if (requeue && !state_->closed && !part.owned) {
+          // The lease was lost meanwhile: not ours to give back or keep;
+          // JetStream redelivers them to the new holder after ack_wait.
+          for (uint64_t seq : g.seqs) part.seqs.erase(seq);
+          continue;
+        }
         if (requeue && !state_->closed) {
           // Back to the front in order: walk backwards, push to the front.
           for (size_t i = g.msgs.size(); i-- > 0;) {
@@ -166,26 +140,45 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
   auto state = std::make_shared<State>();
   state->session = std::move(session);
   state->options = options;
+  const bool leased = options.leased();
   for (size_t p : options.ConsumedPartitions()) {
     auto sub = BindPartition(*state->session, options, p);
     if (!sub.ok()) return sub.status();
     Partition part;
     part.index = p;
     part.sub = *sub;
+    if (!leased) {  // static: ours for good
+      part.owned = true;
+      part.epoch = 1;
+      part.valid_until = Clock::time_point::max();
+    }
     state->parts.push_back(std::move(part));
+  }
+  if (leased) {
+    state->worker_id = NewWorkerId();
+    auto leases = LeaseTable::Open(state->session, options, state->worker_id);
+    if (!leases.ok()) return leases.status();
+    state->leases = std::move(*leases);
   }
   return std::unique_ptr<NatsConsumer>(new NatsConsumer(std::move(state)));
 }
 
-NatsConsumer::~NatsConsumer() {
+NatsConsumer::~NatsConsumer() { Stop(); }
+
+void NatsConsumer::Stop() {
   Close();
   for (auto& t : state_->threads) {
     if (t.joinable()) t.join();
   }
   state_->threads.clear();
+  if (state_->keeper.joinable()) state_->keeper.join();
+  if (state_->leases) {
+    state_->ReleaseAtStop();
+    state_->leases.reset();
+  }
 }
 
-void NatsConsumer::State::WaitForOrphans(size_t slot) {
+void NatsConsumer::State::WaitForOrphans(size_t slot, uint64_t epoch) {
   const std::string consumer = ConsumerName(options.durable, parts[slot].index);
   jsConsumerInfo* ci = nullptr;
   if (js_GetConsumerInfo(&ci, session->js(), options.stream.c_str(), consumer.c_str(), nullptr, nullptr) != NATS_OK) {
@@ -202,10 +195,11 @@ void NatsConsumer::State::WaitForOrphans(size_t slot) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto left = std::chrono::nanoseconds(std::clamp<int64_t>(last_ns + ack_wait.count() - now_ns, 0, ack_wait.count()));
   std::unique_lock lock(mu);
-  refill.wait_for(lock, left + kRecoveryMargin, [&] { return closed; });
+  refill.wait_for(lock, left + kRecoveryMargin,
+                  [&] { return closed || !parts[slot].owned || parts[slot].epoch != epoch; });
 }
 
-void NatsConsumer::State::Take(size_t slot, natsMsgList& list) {
+void NatsConsumer::State::Take(size_t slot, uint64_t epoch, natsMsgList& list) {
   std::vector<Item> items;
   items.reserve(list.Count);
   for (int i = 0; i < list.Count; ++i) {
@@ -228,31 +222,96 @@ void NatsConsumer::State::Take(size_t slot, natsMsgList& list) {
     }
     items.push_back(Item{std::move(*decoded), msg, seq});
   }
-  std::vector<natsMsg*> duplicates;
+  std::vector<natsMsg*> duplicates, nak;
   {
     std::lock_guard lock(mu);
     Partition& part = parts[slot];
+    const bool closing = closed;
+    const bool ours = part.owned && part.epoch == epoch;
     for (auto& item : items) {
-      if (item.seq != 0 && !part.seqs.insert(item.seq).second) {
+      if (closing && ours) {
+        nak.push_back(item.msg);  // nobody will fetch it here: back to JetStream now
+      } else if (!ours) {
+        duplicates.push_back(item.msg);  // the lease went while pulling: not ours to hand out
+      } else if (item.seq != 0 && !part.seqs.insert(item.seq).second) {
         duplicates.push_back(item.msg);  // a redelivery of one we hold: keep ours
-        continue;
+      } else {
+        part.buffer.push_back(std::move(item));
       }
-      part.buffer.push_back(std::move(item));
     }
   }
   ready.notify_all();
+  for (natsMsg* m : nak) natsMsg_Nak(m, nullptr);
+  for (natsMsg* m : nak) natsMsg_Destroy(m);
   for (natsMsg* m : duplicates) natsMsg_Destroy(m);
 }
 
 void NatsConsumer::State::RunFetcher(size_t slot) {
-  WaitForOrphans(slot);
   natsSubscription* sub = parts[slot].sub;
   const int batch = static_cast<int>(options.fetch_batch);
+  uint64_t seen_epoch = 0;
   while (true) {
+    std::vector<natsMsg*> drop, give_back;
+    bool giving_back = false, orphan_check = false;
+    uint64_t epoch = 0;
     {
       std::unique_lock lock(mu);
-      refill.wait(lock, [&] { return closed || parts[slot].buffer.empty(); });
+      Partition& part = parts[slot];
+      while (true) {
+        if (closed) return;
+        const auto now = Clock::now();
+        if (part.owned && now >= part.valid_until) {
+          LoseLocked(part, drop);  // not renewed in time: stop at once
+          break;
+        }
+        if (part.owned && part.release && !part.held) {
+          // Give it back between pulls, holding no delivery: what is still
+          // buffered returns to JetStream first (nak), then the lease.
+          for (auto& item : part.buffer) {
+            part.seqs.erase(item.seq);
+            give_back.push_back(item.msg);
+          }
+          part.buffer.clear();
+          part.owned = false;
+          part.release = false;
+          giving_back = true;
+          break;
+        }
+        if (part.Usable(now) && part.buffer.empty()) {
+          epoch = part.epoch;
+          if (epoch != seen_epoch) {
+            seen_epoch = epoch;
+            orphan_check = !part.clean;
+          }
+          break;
+        }
+        auto until = now + kIdleRecheck;
+        if (part.owned && part.valid_until < until) until = part.valid_until;
+        refill.wait_until(lock, until);
+      }
+    }
+    ready.notify_all();
+    for (natsMsg* m : drop) natsMsg_Destroy(m);
+    if (!drop.empty() || (epoch == 0 && !giving_back)) continue;
+    if (giving_back) {
+      for (natsMsg* m : give_back) natsMsg_Nak(m, nullptr);
+      for (natsMsg* m : give_back) natsMsg_Destroy(m);
+      // The naks must have reached the server before the next holder pulls
+      // without waiting (a "free" lease): it would otherwise skip them.
+      const bool flushed = natsConnection_FlushTimeout(session->connection(), 2000) == NATS_OK;
+      {
+        std::lock_guard lock(mu);
+        parts[slot].released = true;
+        parts[slot].released_clean = flushed;
+      }
+      keeper_wake.notify_all();
+      continue;
+    }
+    if (orphan_check) WaitForOrphans(slot, epoch);
+    {
+      std::lock_guard lock(mu);  // the wait may have outlived the lease
       if (closed) return;
+      if (!parts[slot].Usable(Clock::now()) || parts[slot].epoch != epoch) continue;
     }
     natsMsgList list{};
     // Take what is there without waiting; only when the partition is empty,
@@ -268,7 +327,7 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
       s = natsSubscription_Fetch(&list, sub, 1, kIdlePollMs, nullptr);
     }
     if (s == NATS_OK) {
-      Take(slot, list);
+      Take(slot, epoch, list);
       natsMsgList_Destroy(&list);
       continue;
     }
@@ -290,17 +349,19 @@ std::unique_ptr<Delivery> NatsConsumer::Fetch(size_t max_messages, std::chrono::
     for (size_t slot = 0; slot < s.parts.size(); ++slot) {
       s.threads.emplace_back([state = state_.get(), slot] { state->RunFetcher(slot); });
     }
+    if (s.leases) s.keeper = std::thread([state = state_.get()] { state->RunKeeper(); });
   }
   s.ready.wait_for(lock, wait, [&] { return s.closed || s.HasAvailable(); });
   if (s.closed || !s.HasAvailable()) return nullptr;
 
   auto delivery = std::make_unique<NatsDelivery>(state_);
   const size_t n = s.parts.size();
+  const auto now = Clock::now();
   size_t left = max_messages;
   size_t slot = s.next;
   for (size_t k = 0; k < n && left > 0; ++k, slot = (slot + 1) % n) {
     Partition& part = s.parts[slot];
-    if (part.held || part.buffer.empty()) continue;
+    if (part.held || part.buffer.empty() || !part.Usable(now)) continue;
     size_t before = part.buffer.size();
     delivery->Take(slot, part, left);
     left -= before - part.buffer.size();
@@ -327,13 +388,27 @@ void NatsConsumer::Close() {
   }
   state_->ready.notify_all();
   state_->refill.notify_all();
+  state_->keeper_wake.notify_all();
   for (natsMsg* m : nak) {
     natsMsg_Nak(m, nullptr);
     natsMsg_Destroy(m);
   }
 }
 
+std::vector<size_t> NatsConsumer::OwnedPartitions() const {
+  std::lock_guard lock(state_->mu);
+  std::vector<size_t> out;
+  const auto now = Clock::now();
+  for (const auto& p : state_->parts) {
+    if (p.owned && now < p.valid_until) out.push_back(p.index);
+  }
+  return out;
+}
+
+const std::string& NatsConsumer::worker_id() const { return state_->worker_id; }
+
 uint64_t NatsConsumer::poison_messages() const { return state_->poison; }
 uint64_t NatsConsumer::ack_errors() const { return state_->ack_errors; }
+uint64_t NatsConsumer::leases_lost() const { return state_->leases_lost; }
 
 }  // namespace fleetd::nats

@@ -34,8 +34,9 @@ Result<std::unique_ptr<NatsQueue>> NatsQueue::Open(const NatsQueueOptions& optio
 
 NatsQueue::~NatsQueue() {
   Close();
-  if (session_) session_->Close();  // blocked pulls return; later acks fail
-  consumer_.reset();                // joins the fetcher threads
+  if (consumer_) consumer_->Stop();  // joins the threads, gives leases back while connected
+  if (session_) session_->Close();   // later acks fail
+  consumer_.reset();
   // The session (with the JetStream context, which owns the publisher for
   // its callbacks) is freed here unless a Delivery still holds it.
   session_.reset();
@@ -47,6 +48,10 @@ Status NatsQueue::Publish(std::vector<Envelope>&& batch, DurableCallback on_dura
 
 std::unique_ptr<Delivery> NatsQueue::Fetch(size_t max_messages, std::chrono::milliseconds wait) {
   return consumer_->Fetch(max_messages, wait);
+}
+
+void NatsQueue::CrashForTest() {
+  if (session_) session_->Close();  // no renewals, no release, no acks: as if killed
 }
 
 void NatsQueue::Close() {

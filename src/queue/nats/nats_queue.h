@@ -37,8 +37,9 @@ class NatsQueue final : public Queue {
   // Same, from a nats:// URL (nats_queue_options.h lists the keys).
   static Result<std::unique_ptr<NatsQueue>> Open(std::string_view url);
 
-  // Close(), then disconnect. Deliveries may outlive the queue; their acks
-  // then fail and JetStream redelivers those messages.
+  // Close(), then give the leases back (consume=auto; waits for blocked
+  // pulls, up to 0.5 s), then disconnect. Deliveries may outlive the queue;
+  // their acks then fail and JetStream redelivers those messages.
   ~NatsQueue() override;
   NatsQueue(const NatsQueue&) = delete;
   NatsQueue& operator=(const NatsQueue&) = delete;
@@ -57,6 +58,11 @@ class NatsQueue final : public Queue {
   // metrics and draining: a message whose ack is on its way is briefly
   // counted twice (in flight and stored).
   size_t depth() const override;
+
+  // Tests: drop the connection as a SIGKILL would — leases are neither
+  // renewed nor given back, un-acked messages stay with JetStream. The
+  // object must still be destroyed.
+  void CrashForTest();
 
   const NatsQueueOptions& options() const { return options_; }
   const NatsConsumer& consumer() const { return *consumer_; }

@@ -114,7 +114,7 @@ Status ParseConsume(std::string_view text, size_t partitions, std::vector<size_t
                   ? ParseUint(item, lo) && (hi = lo, true)
                   : ParseUint(item.substr(0, dash), lo) && ParseUint(item.substr(dash + 1), hi);
     if (!ok || lo > hi) {
-      return Bad("'consume' expects partitions like 0-3,8, got '" + std::string(item) + "'");
+      return Bad("'consume' expects auto, all, or partitions like 0-3,8, got '" + std::string(item) + "'");
     }
     if (hi >= partitions) {
       return Bad("'consume' names partition " + std::to_string(hi) + " but partitions=" + std::to_string(partitions));
@@ -223,7 +223,7 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
 
   std::set<std::string, std::less<>> seen;
   std::string_view consume_text;
-  bool has_consume = false;
+  bool has_consume = false, has_lease = false;
   start = 0;
   while (!query.empty() && start <= query.size()) {
     size_t amp = query.find('&', start);
@@ -276,20 +276,31 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
       if (!size.ok()) return Bad("'max_bytes': " + size.status().message());
       if (*size < (1 << 20)) return Bad("'max_bytes' must be at least 1MiB, got '" + std::string(value) + "'");
       o.max_bytes = *size;
+    } else if (key == "lease") {
+      if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(2000), o.lease)).ok()) return s;
+      if (o.lease > std::chrono::hours(1)) return Bad("'lease' must be at most 1h, got '" + std::string(value) + "'");
+      has_lease = true;
     } else if (key == "consume") {
       consume_text = value;  // checked against the final partition count below
       has_consume = true;
     } else {
       return Bad("unknown parameter '" + std::string(key) +
-                 "' (known: stream, prefix, partitions, durable, consume, window, publish_timeout, max_age, "
+                 "' (known: stream, prefix, partitions, durable, consume, lease, window, publish_timeout, max_age, "
                  "max_bytes, dedup_window, replicas, ack_wait, fetch_batch, max_ack_pending, connect_timeout)");
     }
     if (amp == std::string_view::npos) break;
     start = amp + 1;
   }
-  if (has_consume) {
+  if (has_consume && consume_text == "auto") {
+    o.consume_mode = NatsQueueOptions::ConsumeMode::kAuto;
+  } else if (has_consume && consume_text == "all") {
+    o.consume_mode = NatsQueueOptions::ConsumeMode::kAll;
+  } else if (has_consume) {
     Status s = ParseConsume(consume_text, o.partitions, o.consume);
     if (!s.ok()) return s;
+  }
+  if (has_lease && !o.leased()) {
+    return Bad("'lease' applies only to consume=auto, not to consume=" + std::string(consume_text));
   }
   if (o.dedup_window > o.max_age) return Bad("'dedup_window' cannot exceed 'max_age'");
   return o;

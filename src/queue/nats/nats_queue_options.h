@@ -9,7 +9,14 @@
 //   prefix=fleetd          subject prefix               tokens of [A-Za-z0-9_-], dot-separated
 //   partitions=16          P, 1..1024; fixed for the life of the stream
 //   durable=fleetd         consumer name stem           [A-Za-z0-9_-]{1,48}
-//   consume=0-3,8          partitions this process fetches (default all)
+//   consume=auto           which partitions this process fetches:
+//                            auto (default): shared with every other process
+//                              on the same stream and durable by leases in a
+//                              NATS KV bucket (nats_leases.h);
+//                            all: every partition, statically (one process only);
+//                            0-3,8: exactly these, statically (ranges must not
+//                              overlap between processes; not checked)
+//   lease=10s              consume=auto only: lease time, 2s..1h; renewed every lease/3
 //   window=4096            outstanding publish acks, 1..1000000
 //   publish_timeout=5s     a publish not acked by then fails its batch
 //   max_age=7d max_bytes=10GiB dedup_window=2m replicas=1   stream limits
@@ -35,7 +42,12 @@ struct NatsQueueOptions {
   std::string prefix = "fleetd";
   size_t partitions = 16;
   std::string durable = "fleetd";
-  std::vector<size_t> consume;  // empty: every partition
+  // How partitions are chosen when `consume` is empty; a non-empty
+  // `consume` is always a static list (the URL key sets one or the other).
+  enum class ConsumeMode { kAuto, kAll };
+  ConsumeMode consume_mode = ConsumeMode::kAuto;
+  std::vector<size_t> consume;  // explicit partitions; empty: see consume_mode
+  std::chrono::milliseconds lease{10000};
   size_t window = 4096;
   std::chrono::milliseconds publish_timeout{5000};
   std::chrono::milliseconds max_age{7LL * 24 * 3600 * 1000};
@@ -47,8 +59,11 @@ struct NatsQueueOptions {
   int64_t max_ack_pending = 4096;
   std::chrono::milliseconds connect_timeout{2000};
 
-  // The partitions this process fetches from: `consume`, or all of them.
+  // The partitions this process may fetch from: `consume`, or all of them
+  // (with consume=auto, only those it holds a lease on at the moment).
   std::vector<size_t> ConsumedPartitions() const;
+  // True when partitions are shared by leases (consume=auto).
+  bool leased() const { return consume.empty() && consume_mode == ConsumeMode::kAuto; }
 };
 
 // Parses a queue URL. kInvalidArgument with a message naming the bad part

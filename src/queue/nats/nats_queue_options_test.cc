@@ -20,6 +20,26 @@ TEST(NatsQueueOptionsTest, Defaults) {
   EXPECT_EQ(o->max_age, std::chrono::hours(24 * 7));
   EXPECT_EQ(o->max_bytes, 10LL << 30);
   EXPECT_EQ(o->ConsumedPartitions().size(), 16u);
+  EXPECT_EQ(o->consume_mode, NatsQueueOptions::ConsumeMode::kAuto) << "two copies on the default must not overlap";
+  EXPECT_TRUE(o->leased());
+  EXPECT_EQ(o->lease, std::chrono::seconds(10));
+}
+
+TEST(NatsQueueOptionsTest, ConsumeModesAndLease) {
+  auto a = ParseNatsQueueUrl("nats://h?consume=auto&lease=3s");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->leased());
+  EXPECT_EQ(a->lease, std::chrono::seconds(3));
+  auto all = ParseNatsQueueUrl("nats://h?consume=all&partitions=4");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_FALSE(all->leased());
+  EXPECT_EQ(all->ConsumedPartitions(), (std::vector<size_t>{0, 1, 2, 3}));
+  auto list = ParseNatsQueueUrl("nats://h?consume=1-2");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_FALSE(list->leased()) << "an explicit list is static, whatever the mode";
+  EXPECT_EQ(list->ConsumedPartitions(), (std::vector<size_t>{1, 2}));
+  EXPECT_EQ(ParseNatsQueueUrl("nats://h?lease=1h")->lease, std::chrono::hours(1));
+  EXPECT_EQ(ParseNatsQueueUrl("nats://h?lease=2000ms")->lease, std::chrono::seconds(2));
 }
 
 TEST(NatsQueueOptionsTest, EveryKey) {
@@ -97,6 +117,19 @@ TEST(NatsQueueOptionsTest, BadUrlsAreRefusedClearly) {
       {"nats://h?partitions=4&consume=0-4", "partitions=4"},
       {"nats://h?consume=a", "'consume' expects"},
       {"nats://h?consume=", "'consume' expects"},
+      {"nats://h?consume=AUTO", "'consume' expects auto, all, or partitions"},
+      {"nats://h?consume=auto,1", "'consume' expects"},
+      {"nats://h?consume=all-3", "'consume' expects"},
+      {"nats://h?consume=auto&consume=all", "given twice"},
+      {"nats://h?lease=10", "needs a unit"},
+      {"nats://h?lease=", "expected a duration"},
+      {"nats://h?lease=-5s", "expected a duration"},
+      {"nats://h?lease=1s", "'lease' must be at least 2000ms"},
+      {"nats://h?lease=0s", "'lease' must be at least"},
+      {"nats://h?lease=61m", "'lease' must be at most 1h"},
+      {"nats://h?lease=99999999999d", "too long"},
+      {"nats://h?consume=all&lease=5s", "'lease' applies only to consume=auto, not to consume=all"},
+      {"nats://h?lease=5s&consume=0-1", "'lease' applies only to consume=auto"},
       {"nats://h?bogus=1", "unknown parameter 'bogus'"},
       {"nats://h?window", "expected key=value"},
       {"nats://h?window=1&window=2", "given twice"},

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
+#include <tuple>
 
 #include "core/message_json.h"
 #include "store/postgres/pg_partitions.h"
@@ -14,6 +16,8 @@ namespace fleetd::pg {
 namespace {
 
 constexpr int16_t kStageColumns = 11;
+constexpr int16_t kPositionColumns = 8;
+constexpr int16_t kEventColumns = 5;
 
 }  // namespace
 
@@ -29,26 +33,82 @@ size_t BatchEncoder::KeyHash::operator()(const std::pair<int64_t, int64_t>& k) c
                                static_cast<uint64_t>(k.second));
 }
 
-BatchEncoder::BatchEncoder(std::span<const Envelope> batch) : batch_(batch) {
+BatchEncoder::BatchEncoder(std::span<const Envelope> batch, Layout layout) : batch_(batch), layout_(layout) {
   rows_.reserve(batch.size());
+  first_.reserve(batch.size());
+  std::unordered_set<std::pair<int64_t, int64_t>, KeyHash> keys;  // (device, fix time)
+  keys.reserve(batch.size());
+  std::set<std::tuple<int64_t, int64_t, Alarm>> event_keys;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Message& m = batch[i].message;
     if (!m.ts || !HasDayPartition(*m.ts) || !HasDayPartition(m.received_at)) continue;
     rows_.push_back(i);
+    const bool first = keys.emplace(batch[i].device_id, *m.ts).second;
+    first_.push_back(first);
+    first_count_ += first ? 1 : 0;
     days_.push_back(DayOf(*m.ts));
+    if (layout_ == Layout::kDirect && m.alarm && event_keys.emplace(batch[i].device_id, *m.ts, *m.alarm).second) {
+      event_rows_.push_back(i);
+    }
   }
   std::sort(days_.begin(), days_.end());
   days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
-  keys_.reserve(rows_.size());
+}
+
+std::string BatchEncoder::EventsCopyData() const {
+  CopyWriter copy;
+  for (size_t i : event_rows_) {
+    const Envelope& env = batch_[i];
+    copy.BeginRow(kEventColumns);
+    copy.Int64(env.tenant_id);
+    copy.Int64(env.device_id);
+    copy.Int64(*env.message.ts);
+    copy.Text(AlarmName(*env.message.alarm));
+    copy.Text(MessageToJsonText(env.message));
+  }
+  return copy.Finish();
+}
+
+std::string BatchEncoder::MarksSql() const {
+  std::set<std::pair<int64_t, int64_t>> marks;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    if (!first_[r]) continue;
+    const Envelope& env = batch_[rows_[r]];
+    const int64_t ts = *env.message.ts;
+    marks.emplace(env.device_id, ts - ((ts % kHourMs) + kHourMs) % kHourMs);
+  }
+  std::string devices, hours;
+  for (const auto& [device, hour] : marks) {
+    devices += (devices.empty() ? "" : ",") + std::to_string(device);
+    hours += (hours.empty() ? "" : ",") + std::to_string(hour);
+  }
+  return "INSERT INTO rollup_dirty (device_id, hour) SELECT m.d, m.h FROM unnest('{" + devices + "}'::bigint[], '{" +
+         hours +
+         "}'::bigint[]) m(d, h)"
+         " WHERE NOT EXISTS (SELECT FROM rollup_dirty r WHERE r.device_id = m.d AND r.hour = m.h)"
+         " ON CONFLICT DO NOTHING";
 }
 
 void BatchEncoder::Encode(size_t count) {
   for (size_t end = std::min(rows_.size(), encoded_ + count); encoded_ < end; ++encoded_) {
     const Envelope& env = batch_[rows_[encoded_]];
     const Message& m = env.message;
+    if (layout_ == Layout::kDirect) {
+      if (!first_[encoded_]) continue;
+      copy_.BeginRow(kPositionColumns);
+      copy_.Int64(env.tenant_id);
+      copy_.Int64(env.device_id);
+      copy_.Int64(*m.ts);
+      copy_.Int64(m.received_at);
+      copy_.OptionalDouble(m.lat);
+      copy_.OptionalDouble(m.lng);
+      copy_.OptionalDouble(m.speed_kmh);
+      copy_.Text(MessageToJsonText(m));
+      continue;
+    }
     copy_.BeginRow(kStageColumns);
     copy_.Int64(static_cast<int64_t>(encoded_));
-    copy_.Bool(keys_.emplace(env.device_id, *m.ts).second);
+    copy_.Bool(first_[encoded_]);
     copy_.Int64(env.tenant_id);
     copy_.Int64(env.device_id);
     copy_.Int64(*m.ts);

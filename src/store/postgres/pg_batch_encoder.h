@@ -6,10 +6,18 @@
 // can stream a slice to the server while it encodes the next and the
 // server's COPY parsing overlaps the client's encoding. All() finishes the
 // encoding, for a retry that resends everything.
+//
+// Two layouts. kStage: the staging table's rows (every row, flagged `first`
+// or not), for the INSERT ... SELECT paths. kDirect: positions' own columns
+// for the first row of each (device, fix time) key only, for a COPY straight
+// into positions; the events those rows carry (first of each (device, fix
+// time, alarm), as the staging path keeps them) and the rollup marks are
+// then the client's to produce: EventsCopyData(), MarksSql().
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -27,9 +35,20 @@ class BatchEncoder {
 
   // Rows with a fix time and a receive time schema v1 can carry ([1970,
   // 9999]); the others are not stored. `batch` must outlive the encoder.
-  explicit BatchEncoder(std::span<const Envelope> batch);
+  enum class Layout { kStage, kDirect };
+  explicit BatchEncoder(std::span<const Envelope> batch, Layout layout = Layout::kStage);
 
+  // The rows to store (in-batch repeats included; they count as duplicates).
   int64_t rows() const { return static_cast<int64_t>(rows_.size()); }
+  // Of those, the first of each (device, fix time) key: what positions gets.
+  int64_t first_rows() const { return first_count_; }
+  // kDirect: the binary COPY data of the events table's (tenant_id,
+  // device_id, ts, type, body) for the alarm rows, and how many there are.
+  std::string EventsCopyData() const;
+  int64_t event_rows() const { return static_cast<int64_t>(event_rows_.size()); }
+  // kDirect: one INSERT adding the rollup marks of the first rows' (device,
+  // hour) pairs not marked yet (numbers only, formatted here).
+  std::string MarksSql() const;
   // The days of the rows' fix times, ascending, each once.
   const std::vector<int64_t>& days() const { return days_; }
 
@@ -47,9 +66,12 @@ class BatchEncoder {
   void Encode(size_t count);
 
   std::span<const Envelope> batch_;
+  Layout layout_;
   std::vector<size_t> rows_;  // indices into batch_ of the rows to store
+  std::vector<bool> first_;   // per rows_ entry: the first of its key
+  int64_t first_count_ = 0;
+  std::vector<size_t> event_rows_;  // kDirect: indices into batch_, first of each event key
   std::vector<int64_t> days_;
-  std::unordered_set<std::pair<int64_t, int64_t>, KeyHash> keys_;  // (device, fix time) seen so far
   CopyWriter copy_;
   size_t encoded_ = 0;  // rows_ encoded
   size_t sent_ = 0;     // bytes of copy_ returned by Next()

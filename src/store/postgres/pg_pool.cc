@@ -30,6 +30,9 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
     ++open_;
   }
   auto conn = Connection::Connect(url_, options_.connect_timeout_s, display_url_);
+  if (conn.ok() && !options_.session_setup.empty()) {
+    if (Status s = (*conn)->Script(options_.session_setup.c_str(), "set up session"); !s.ok()) conn = s;
+  }
   if (!conn.ok()) {
     std::lock_guard lock(mu_);
     --open_;

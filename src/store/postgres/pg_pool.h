@@ -25,6 +25,9 @@ class ConnectionPool {
     int max_size = 4;
     int connect_timeout_s = 5;
     std::chrono::milliseconds acquire_timeout{30000};  // waiting for a busy pool's free connection
+    // Run on every new connection before its first use (e.g. SET ROLE); its
+    // failure is the Acquire's error and the connection is closed.
+    std::string session_setup;
   };
 
   // `url` is what libpq gets; `display_url` (password redacted) is what errors show.
@@ -48,7 +51,7 @@ class ConnectionPool {
 
   // An idle connection, a new one if fewer than max_size are open, or the
   // next one returned within acquire_timeout (else kBusy). Connect errors are
-  // Connection::Connect's.
+  // Connection::Connect's, then session_setup's.
   Result<Lease> Acquire();
 
  private:

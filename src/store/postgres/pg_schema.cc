@@ -25,6 +25,11 @@
 //    this one visible policy per table. fleetd_api gets privileges on the
 //    parent tables only; partitions are reachable only through their parent,
 //    so its policies cannot be sidestepped by naming a partition.
+// Migration 2 takes FORCE off positions and events (the owner, the writer,
+// is then exempt there, so WriteBatch can COPY straight in), limits the API
+// role's users columns to everything but password_hash, and adds the two
+// SECURITY DEFINER lookups the API makes before it knows the tenant
+// (fleetd_login_lookup, fleetd_find_device). docs/postgres.md has the why.
 // Creating fleetd_api needs CREATEROLE once per cluster; where the migrating
 // role lacks it, a superuser creates the role beforehand
 // (CREATE ROLE fleetd_api NOLOGIN) and the migration only grants to it.
@@ -180,6 +185,48 @@ GRANT SELECT ON schema_migrations, tenants TO fleetd_api;
 GRANT SELECT, INSERT, UPDATE, DELETE ON devices, users, positions, events, position_rollups_hourly TO fleetd_api;
 GRANT SELECT, DELETE ON pending_devices TO fleetd_api;
 )sql"},
+    {"api role lookups, writer copies", R"sql(
+-- The writer (the schema owner: process, ingest, admin) COPYs straight into
+-- positions and events, which PostgreSQL refuses while RLS applies to it.
+-- Without FORCE the owner is exempt; it saw every row through
+-- fleetd_owner_all anyway. Every other role (fleetd_api) stays confined.
+ALTER TABLE positions NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE events NO FORCE ROW LEVEL SECURITY;
+
+-- Password hashes leave the database only through fleetd_login_lookup, one
+-- exact email at a time: the API role may read every other users column.
+REVOKE SELECT ON users FROM fleetd_api;
+GRANT SELECT (id, tenant_id, email, role) ON users TO fleetd_api;
+
+-- The two lookups the API makes before it knows the tenant, as the owner
+-- (SECURITY DEFINER), by exact key only: no pattern, no listing.
+CREATE FUNCTION fleetd_login_lookup(p_email text)
+  RETURNS TABLE (id bigint, tenant_id bigint, email text, password_hash text, role text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  AS $f$ SELECT u.id, u.tenant_id, u.email, u.password_hash, u.role FROM users u
+         WHERE lower(u.email COLLATE "C") = lower(p_email COLLATE "C") $f$;
+CREATE FUNCTION fleetd_find_device(p_uid bytea)
+  RETURNS TABLE (id bigint, tenant_id bigint, uid bytea, name text, created_at bigint, model text, lenient boolean)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  AS $f$ SELECT d.id, d.tenant_id, d.uid, d.name, d.created_at, d.model, d.lenient FROM devices d
+         WHERE d.uid = p_uid AND d.removed_at IS NULL $f$;
+DO $$
+BEGIN
+  -- A definer function resolves names in this schema only, never in one the caller controls.
+  EXECUTE format('ALTER FUNCTION fleetd_login_lookup(text) SET search_path = %I, pg_temp', current_schema());
+  EXECUTE format('ALTER FUNCTION fleetd_find_device(bytea) SET search_path = %I, pg_temp', current_schema());
+END $$;
+-- The owner may also serve the API (role=api: SET ROLE fleetd_api), so one
+-- login can run every process; where it lacks CREATEROLE a DBA grants it.
+DO $$
+BEGIN
+  EXECUTE format('GRANT fleetd_api TO %I', current_user);
+EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+  NULL;
+END $$;
+REVOKE ALL ON FUNCTION fleetd_login_lookup(text), fleetd_find_device(bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fleetd_login_lookup(text), fleetd_find_device(bytea) TO fleetd_api;
+)sql"},
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -214,7 +261,7 @@ Result<MigrationReport> Migrate(Connection& conn) {
   }
   auto current = CurrentSchemaVersion(conn);
   if (!current.ok()) return current.status();
-  MigrationReport report{*current, *current};
+  MigrationReport report{*current, *current, {}};
   if (*current > kVersion) {
     return Status(StatusCode::kInternal, "database schema version " + std::to_string(*current) +
                                              " is newer than this build's " + std::to_string(kVersion));
@@ -226,6 +273,7 @@ Result<MigrationReport> Migrate(Connection& conn) {
                        Params().Int64(v + 1).Text(m.name), "record migration");
     if (!r.ok()) return r.status();
     report.to = v + 1;
+    report.applied.push_back({v + 1, m.name});
   }
   if (Status s = txn.Commit(); !s.ok()) return s;
   return report;

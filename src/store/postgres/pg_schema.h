@@ -6,6 +6,9 @@
 // append-only: a released one is never edited, a change is a new entry.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "fleetd/status.h"
 #include "store/postgres/pg_connection.h"
 
@@ -18,9 +21,15 @@ int SchemaVersion();
 // cannot be read.
 Result<int> CurrentSchemaVersion(Connection& conn);
 
+struct AppliedMigration {
+  int version = 0;
+  std::string name;
+};
+
 struct MigrationReport {
   int from = 0;  // the version found
   int to = 0;    // the version left (from == to: nothing to do)
+  std::vector<AppliedMigration> applied;  // what this call applied, in order
 };
 
 // Brings the database to SchemaVersion(). kInternal if it is newer than this

@@ -113,6 +113,49 @@ Status ValidateUrl(const std::string& url) {
   return Status::Ok();
 }
 
+Result<StoreUrl> ParseStoreUrl(const std::string& url) {
+  if (!IsPostgresUrl(url)) return Bad(url, "expected postgresql://user:password@host:port/database");
+  StoreUrl out;
+  const size_t query = url.find('?');
+  std::string kept;  // libpq's parameters, in their order
+  if (query != std::string::npos) {
+    std::string_view rest = std::string_view(url).substr(query + 1);
+    while (true) {
+      const size_t amp = rest.find('&');
+      std::string_view part = rest.substr(0, amp);
+      const size_t eq = part.find('=');
+      std::string_view key = part.substr(0, eq);
+      if (key == "role" || key == "migrate") {
+        if (eq == std::string_view::npos) return Bad(url, std::string(key) + " needs a value");
+        std::string value(part.substr(eq + 1));
+        if (key == "role") {
+          if (out.role) return Bad(url, "role is given twice");
+          if (value == "writer") {
+            out.role = StoreRole::kWriter;
+          } else if (value == "api") {
+            out.role = StoreRole::kApi;
+          } else {
+            return Bad(url, "role '" + value + "' is not writer or api");
+          }
+        } else {
+          if (out.migrate) return Bad(url, "migrate is given twice");
+          if (value != "true" && value != "false") return Bad(url, "migrate '" + value + "' is not true or false");
+          out.migrate = value == "true";
+        }
+      } else {
+        if (!kept.empty()) kept += '&';
+        kept += part;
+      }
+      if (amp == std::string_view::npos) break;
+      rest = rest.substr(amp + 1);
+    }
+  }
+  out.libpq_url = url.substr(0, query);
+  if (!kept.empty()) out.libpq_url += "?" + kept;
+  if (Status s = ValidateUrl(out.libpq_url); !s.ok()) return s;
+  return out;
+}
+
 std::string RedactUrl(std::string_view url) {
   std::string out(url);
   auto spans = PasswordSpans(url);

@@ -58,5 +58,39 @@ TEST(PgUrlTest, RedactsThePasswordOnly) {
   EXPECT_EQ(RedactUrl("postgresql://u:p@h/db?password=x"), "postgresql://u:***@h/db?password=***");
 }
 
+TEST(PgUrlTest, FleetdParametersAreSplitOffTheLibpqUrl) {
+  auto plain = ParseStoreUrl("postgresql://u:p@h/db?sslmode=require");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->libpq_url, "postgresql://u:p@h/db?sslmode=require");
+  EXPECT_FALSE(plain->role);
+  EXPECT_FALSE(plain->migrate);
+  auto both = ParseStoreUrl("postgresql://u:p@h/db?role=api&sslmode=require&migrate=false");
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->libpq_url, "postgresql://u:p@h/db?sslmode=require");
+  EXPECT_EQ(both->role, StoreRole::kApi);
+  EXPECT_EQ(both->migrate, false);
+  auto only = ParseStoreUrl("postgres://u@h/db?migrate=true&role=writer");
+  ASSERT_TRUE(only.ok()) << only.status().ToString();
+  EXPECT_EQ(only->libpq_url, "postgres://u@h/db");
+  EXPECT_EQ(only->role, StoreRole::kWriter);
+  EXPECT_EQ(only->migrate, true);
+}
+
+TEST(PgUrlTest, HostileFleetdParametersAreRefused) {
+  for (const char* query :
+       {"role=", "role", "role=API", "role=api ", "role=admin", "role=superuser", "role=api&role=api",
+        "role=writer&role=api", "role=api%00", "role=%61pi", "role=api;DROP TABLE users", "r%6fle=api", "migrate=",
+        "migrate", "migrate=yes", "migrate=1", "migrate=TRUE", "migrate=true&migrate=true", "migrate=true&x=1",
+        "role=api&password=hunter2&role=writer"}) {
+    const std::string url = std::string("postgresql://u:hunter2@h/db?") + query;
+    auto parsed = ParseStoreUrl(url);
+    ASSERT_FALSE(parsed.ok()) << query;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << query;
+    EXPECT_NE(parsed.status().message().find("store URL"), std::string::npos) << parsed.status().message();
+    EXPECT_EQ(parsed.status().message().find("hunter2"), std::string::npos) << parsed.status().message();
+  }
+  EXPECT_EQ(ParseStoreUrl("mysql://u@h/db?role=api").status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace fleetd::pg

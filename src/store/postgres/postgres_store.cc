@@ -89,6 +89,19 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ev);
 COMMIT
 )sql";
 
+// The direct form: COPY straight into positions (the client sent only the
+// first row of each key) and events, then the client's rollup marks. A key
+// already stored fails the COPY (23505) and the transaction leaves nothing.
+constexpr const char* kDirectHead = R"sql(
+BEGIN;
+SELECT pg_advisory_xact_lock_shared(7380385375772243810);
+COPY positions (tenant_id, device_id, ts, received_at, lat, lng, speed_kmh, body) FROM STDIN (FORMAT binary);
+)sql";
+constexpr const char* kDirectEvents = "COPY events (tenant_id, device_id, ts, type, body) FROM STDIN (FORMAT binary);\n";
+
+// Batches sent through the staging path after a direct COPY met a stored key.
+constexpr int kStagedAfterConflict = 16;
+
 const std::string& WriteScript(bool safe) {
   static const std::string fast = std::string(kWriteHead) + kFastMove;
   static const std::string careful = std::string(kWriteHead) + kSafeMove;
@@ -125,21 +138,45 @@ PostgresStore::PostgresStore(const std::string& url, const std::string& display_
                              const PostgresStoreOptions& options)
     : options_(options),
       pool_(url, display_url,
-            pg::ConnectionPool::Options{options.pool_size, options.connect_timeout_s, std::chrono::seconds(30)}) {}
+            pg::ConnectionPool::Options{options.pool_size, options.connect_timeout_s, std::chrono::seconds(30),
+                                        options.role == pg::StoreRole::kApi ? "SET ROLE fleetd_api" : ""}) {}
 
 PostgresStore::~PostgresStore() = default;
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, PostgresStoreOptions options) {
   if (Status s = CheckOptions(options); !s.ok()) return s;
-  if (Status s = pg::ValidateUrl(url); !s.ok()) return s;
-  std::unique_ptr<PostgresStore> store(new PostgresStore(url, pg::RedactUrl(url), options));
-  auto lease = store->pool_.Acquire();  // the first connection: reachability and credentials
-  if (!lease.ok()) return lease.status();
-  Connection& conn = **lease;
-  if (options.migrate) {
+  auto parsed = pg::ParseStoreUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->role) options.role = *parsed->role;
+  if (options.role == pg::StoreRole::kApi) {
+    if (parsed->migrate == true) {
+      return Status(StatusCode::kInvalidArgument, "store URL '" + pg::RedactUrl(url) +
+                                                      "': role=api cannot migrate; run fleetd migrate as the writer");
+    }
+    options.migrate = false;
+    options.direct_copy = false;
+  } else if (parsed->migrate) {
+    options.migrate = *parsed->migrate;
+  }
+  std::unique_ptr<PostgresStore> store(new PostgresStore(parsed->libpq_url, pg::RedactUrl(url), options));
+  auto lease = store->pool_.Acquire();  // the first connection: reachability, credentials, SET ROLE
+  if (!lease.ok()) {
+    if (options.role == pg::StoreRole::kApi && lease.status().code() == StatusCode::kPermissionDenied) {
+      return Status(StatusCode::kPermissionDenied,
+                    lease.status().message() + " (role=api: the login must be a member of fleetd_api: GRANT fleetd_api TO <login>)");
+    }
+    return lease.status();
+  }
+  if (Status s = store->Prepare(**lease); !s.ok()) return s;
+  return store;
+}
+
+Status PostgresStore::Prepare(Connection& conn) {
+  if (options_.migrate) {
     auto report = pg::Migrate(conn);
     if (!report.ok()) return report.status();
-    if (Status s = store->EnsureDays(conn, pg::DaysAhead(NowMs(), options.partitions_ahead_days), false); !s.ok()) {
+    opened_migration_ = *report;
+    if (Status s = EnsureDays(conn, pg::DaysAhead(NowMs(), options_.partitions_ahead_days), false); !s.ok()) {
       return s;
     }
   } else {
@@ -150,15 +187,37 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
                                                " is newer than this build's " + std::to_string(pg::SchemaVersion()));
     }
     if (*version < pg::SchemaVersion()) {
-      return Status(StatusCode::kInternal, "database schema version " + std::to_string(*version) +
-                                               ", this build needs " + std::to_string(pg::SchemaVersion()) +
-                                               ": run fleetd migrate");
+      return Status(StatusCode::kInternal,
+                    "database schema version " + std::to_string(*version) + ", this build needs " +
+                        std::to_string(pg::SchemaVersion()) + ": run fleetd migrate --store <this URL>");
     }
+    opened_migration_ = pg::MigrationReport{*version, *version, {}};
   }
-  return store;
+  if (options_.role == pg::StoreRole::kApi) {
+    // The role the sessions run as must not escape the policies.
+    auto r = conn.Exec("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+                       "check the API role");
+    if (!r.ok()) return r.status();
+    if (r->rows() != 1 || r->Bool(0, 0)) {
+      return Status(StatusCode::kPermissionDenied,
+                    "role=api: fleetd_api is a superuser or BYPASSRLS; it must be neither (ALTER ROLE fleetd_api "
+                    "NOSUPERUSER NOBYPASSRLS)");
+    }
+    return Status::Ok();
+  }
+  if (options_.direct_copy) {
+    auto r = conn.Exec("SELECT NOT row_security_active('positions') AND NOT row_security_active('events')",
+                       "check COPY permission");
+    if (!r.ok()) return r.status();
+    direct_copy_ = r->Bool(0, 0);
+  }
+  return Status::Ok();
 }
 
 Result<pg::MigrationReport> PostgresStore::Migrate() {
+  if (options_.role == pg::StoreRole::kApi) {
+    return Status(StatusCode::kPermissionDenied, "role=api cannot migrate; run fleetd migrate as the writer");
+  }
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
   return pg::Migrate(**lease);
@@ -181,11 +240,78 @@ Status PostgresStore::EnsureDays(Connection& conn, const std::vector<int64_t>& d
 }
 
 Result<WriteStats> PostgresStore::WriteBatch(std::span<const Envelope> batch) {
-  pg::BatchEncoder encoder(batch);
-  if (encoder.rows() == 0) return WriteStats{};
+  pg::BatchEncoder direct(batch, pg::BatchEncoder::Layout::kDirect);
+  if (direct.rows() == 0) return WriteStats{};
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
   Connection& conn = **lease;
+  bool try_direct = direct_copy_;
+  for (int left = staged_after_conflict_.load(); try_direct && left > 0;) {
+    if (staged_after_conflict_.compare_exchange_weak(left, left - 1)) try_direct = false;
+  }
+  if (try_direct) {
+    bool recheck_days = false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (Status s = EnsureDays(conn, direct.days(), recheck_days); !s.ok()) return s;
+      std::string sqlstate;
+      auto stats = WriteDirect(conn, direct, attempt > 0, sqlstate);
+      if (stats.ok()) return stats;
+      if (sqlstate == "23514" && !recheck_days) {
+        recheck_days = true;  // a partition dropped elsewhere: create it, try again
+        continue;
+      }
+      if (sqlstate != "23505") return stats;
+      staged_after_conflict_.store(kStagedAfterConflict);
+      break;
+    }
+  }
+  return WriteViaStage(conn, batch);
+}
+
+Result<WriteStats> PostgresStore::WriteDirect(Connection& conn, pg::BatchEncoder& encoder, bool resend,
+                                              std::string& failed_sqlstate) {
+  std::string script = kDirectHead;
+  const bool events = encoder.event_rows() > 0;
+  if (events) script += kDirectEvents;
+  script += encoder.MarksSql();
+  script += ";\nCOMMIT";
+  std::string events_data = events ? encoder.EventsCopyData() : std::string();
+  int phase = 0;  // 0: positions, 1: events
+  bool sent_once = false;
+  std::function<std::string_view()> data = [&]() -> std::string_view {
+    if (phase == 0) {
+      std::string_view slice;
+      if (resend) {
+        slice = sent_once ? std::string_view() : encoder.All();
+        sent_once = true;
+      } else {
+        slice = encoder.Next();
+      }
+      if (slice.empty()) phase = 1;
+      return slice;
+    }
+    if (phase == 1) {
+      phase = 2;
+      return events_data;
+    }
+    return {};
+  };
+  auto results = conn.CopyScript(script.c_str(), data, "write batch");
+  if (!results.ok()) {
+    failed_sqlstate = conn.last_sqlstate();
+    if (!conn.idle()) (void)conn.Script("ROLLBACK", "rollback batch");
+    return results.status();
+  }
+  if (results->size() != 1) return Status(StatusCode::kInternal, "write batch: unexpected results from the server");
+  WriteStats stats;
+  stats.positions_written = encoder.first_rows();
+  stats.duplicates = encoder.rows() - encoder.first_rows();
+  stats.events_written = encoder.event_rows();
+  return stats;
+}
+
+Result<WriteStats> PostgresStore::WriteViaStage(Connection& conn, std::span<const Envelope> batch) {
+  pg::BatchEncoder encoder(batch);
   if (!conn.staging_ready) {
     if (Status s = conn.Script(pg::BatchEncoder::StageTableDdl(), "create staging table"); !s.ok()) return s;
     conn.staging_ready = true;

@@ -3,7 +3,13 @@
 // Durability: WriteBatch returns ok after COMMIT, i.e. after the server has
 // flushed the transaction's WAL (synchronous_commit on, the default).
 //
-// Writes: the batch is encoded (JSON bodies, binary COPY data) while it is
+// Writes: when the session may COPY into positions (the writer role, see
+// PostgresStoreOptions::direct_copy), a batch is first COPYed straight into
+// positions and events, the client having dropped in-batch repeats and
+// computed the rollup marks; that is exact when no key is stored yet, the
+// common case. A redelivered batch makes the COPY fail on the primary key
+// (nothing of it stays) and is then written the careful way below, as are
+// the next few batches. Otherwise the batch is encoded (JSON bodies, binary COPY data) while it is
 // streamed, so the server parses one slice as the next is encoded
 // (pg_batch_encoder.h), COPYed into a per-connection temporary staging table
 // and moved into positions and events by one INSERT ... SELECT that skips
@@ -39,18 +45,25 @@
 // (MaintenanceStats::late_hours_skipped).
 //
 // Tenancy: every method that takes a tenant sets it for its transaction
-// (pg_transaction.h), so the same store works connected as the API role,
-// which row-level security confines to that tenant, or as the schema owner
-// (ingest, process, admin), which sees every tenant; see pg_schema.cc. Under
-// the API role the cross-tenant methods (FindDeviceByUid, FindUserByEmail,
-// LatestPositions(nullopt), WriteBatch, device settings) see nothing.
+// (pg_transaction.h), so the same store works under the API role (role=api:
+// SET ROLE fleetd_api per session, confined by row-level security to the
+// transaction's tenant) or as the schema owner (ingest, process, admin),
+// which sees every tenant; see pg_schema.cc. Under the API role
+// FindUserByEmail and FindDeviceByUid go through SECURITY DEFINER functions
+// that return one row for one exact key, FindTenantById reads under that
+// tenant's own setting, and the other cross-tenant methods (FindTenant,
+// LatestPositions(nullopt), WriteBatch, RewriteBatch, device settings and
+// removal, RecordPending, maintenance) find nothing or are refused
+// (kPermissionDenied).
 //
 // Concurrency: a pool of up to pool_size connections; every method is
 // thread-safe and calls run in parallel on separate connections.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,13 +72,28 @@
 #include <vector>
 
 #include "fleetd/store.h"
+#include "store/postgres/pg_batch_encoder.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_schema.h"
+#include "store/postgres/pg_url.h"
 
 namespace fleetd {
 
 struct PostgresStoreOptions {
-  bool migrate = true;             // Open applies pending migrations; false: Open fails unless the schema is current
+  // Open applies pending migrations; false: Open fails unless the schema is
+  // current. The URL's migrate= overrides it. Never under the API role.
+  bool migrate = true;
+  // kWriter: the schema owner (ingest, process, admin). kApi: every session
+  // runs SET ROLE fleetd_api, so row-level security confines each call to
+  // its tenant; the lookups made before the tenant is known (FindUserByEmail,
+  // FindDeviceByUid) go through the schema's SECURITY DEFINER functions. The
+  // URL's role= overrides it.
+  pg::StoreRole role = pg::StoreRole::kWriter;
+  // WriteBatch COPYs straight into positions when this session may (RLS does
+  // not apply to it there: the owner after migration 2, a BYPASSRLS role or
+  // a superuser), falling back to the staging path for a batch that meets a
+  // stored key. false: always the staging path.
+  bool direct_copy = true;
   int pool_size = 4;               // 1..1000 connections
   int connect_timeout_s = 5;       // 1..3600, unless the URL sets connect_timeout
   int ddl_lock_timeout_ms = 5000;  // partition DDL gives up after waiting this long for its lock
@@ -119,8 +147,15 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // Applies pending migrations (what `fleetd migrate` runs); a no-op
-  // returning from == to when the schema is current.
+  // returning from == to when the schema is current. kPermissionDenied
+  // under the API role.
   Result<pg::MigrationReport> Migrate();
+  // What Open's migration applied (from == to when nothing, or migrate off).
+  const pg::MigrationReport& opened_migration() const { return opened_migration_; }
+  // Whether WriteBatch tries the direct COPY (options.direct_copy and the
+  // session may COPY into positions and events).
+  bool direct_copy() const { return direct_copy_; }
+  pg::StoreRole role() const { return options_.role; }
 
   // Once, in this order: creates the partitions ahead of `now`, recomputes
   // the rollups of marked hours, drops expired positions and events
@@ -174,6 +209,17 @@ class PostgresStore final : public Store {
 
  private:
   PostgresStore(const std::string& url, const std::string& display_url, const PostgresStoreOptions& options);
+  // Open's checks once connected: the migration or version check, the API
+  // role's confinement, the writer's COPY permission.
+  Status Prepare(pg::Connection& conn);
+  // WriteBatch's first try when direct_copy_: COPY into positions (and
+  // events), marks from the client. kAlreadyExists (23505) when a key is
+  // already stored; the caller then takes the staging path.
+  // `resend`: the encoder's data was streamed once already.
+  Result<WriteStats> WriteDirect(pg::Connection& conn, pg::BatchEncoder& encoder, bool resend,
+                                 std::string& failed_sqlstate);
+  // The staging path, with its retries (postgres_store.cc).
+  Result<WriteStats> WriteViaStage(pg::Connection& conn, std::span<const Envelope> batch);
 
   // Creates the partitions of `days` this process has not seen yet (all of
   // them when `recheck`), remembering them.
@@ -190,8 +236,14 @@ class PostgresStore final : public Store {
   Status RollUp(pg::Connection& conn, MaintenanceStats& stats);
   Status DropExpired(pg::Connection& conn, TimestampMs now, MaintenanceStats& stats);
 
-  const PostgresStoreOptions options_;
+  PostgresStoreOptions options_;
   pg::ConnectionPool pool_;
+  pg::MigrationReport opened_migration_;
+  bool direct_copy_ = false;
+  // Batches left to send through the staging path after a direct COPY met a
+  // stored key: redeliveries come in runs (a consumer restarting), and each
+  // failed direct try costs a round trip.
+  std::atomic<int> staged_after_conflict_{0};
   std::mutex days_mu_;
   std::set<int64_t> known_days_;  // days whose partitions this process created or saw
 };

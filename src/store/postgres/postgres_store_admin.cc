@@ -68,8 +68,18 @@ Result<Tenant> PostgresStore::FindTenant(const std::string& name) {
 Result<Tenant> PostgresStore::FindTenantById(int64_t id) {
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Exec("SELECT id, name FROM tenants WHERE id = $1", Params().Int64(id), "find tenant");
+  Connection& conn = **lease;
+  // Under the tenant's own setting: the API role may read that tenant's row.
+  Transaction txn(conn);
+  if (options_.role == pg::StoreRole::kApi) {
+    if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
+    if (Status s = txn.SetTenant(id); !s.ok()) return s;
+  }
+  auto r = conn.Exec("SELECT id, name FROM tenants WHERE id = $1", Params().Int64(id), "find tenant");
   if (!r.ok()) return r.status();
+  if (options_.role == pg::StoreRole::kApi) {
+    if (Status s = txn.Commit(); !s.ok()) return s;
+  }
   if (r->rows() == 0) return Status(StatusCode::kNotFound, "tenant " + std::to_string(id) + " not found");
   return Tenant{r->Int64(0, 0), r->String(0, 1)};
 }
@@ -101,8 +111,13 @@ Result<Device> PostgresStore::AddDevice(int64_t tenant_id, const std::string& ui
 Result<Device> PostgresStore::FindDeviceByUid(const std::string& uid) {
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Exec(Sql("SELECT ", " FROM devices WHERE uid = $1 AND removed_at IS NULL").c_str(),
-                          Params().Bytea(uid), "find device");
+  // The API role reads devices only under a tenant; before it knows one it
+  // asks the owner's function, for exactly this uid (pg_schema.cc).
+  auto r = options_.role == pg::StoreRole::kApi
+               ? (*lease)->Exec(Sql("SELECT ", " FROM fleetd_find_device($1)").c_str(), Params().Bytea(uid),
+                                "find device")
+               : (*lease)->Exec(Sql("SELECT ", " FROM devices WHERE uid = $1 AND removed_at IS NULL").c_str(),
+                                Params().Bytea(uid), "find device");
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return Status(StatusCode::kNotFound, "device '" + uid + "' not found");
   return ReadDevice(*r, 0);
@@ -173,10 +188,15 @@ Result<User> PostgresStore::AddUser(const User& user) {
 Result<User> PostgresStore::FindUserByEmail(const std::string& email) {
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
-  auto r = (*lease)->Exec(
-      "SELECT id, tenant_id, email, password_hash, role FROM users"
-      " WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")",
-      Params().Text(email), "find user");
+  // The API role cannot read password_hash; the login check gets the one
+  // user of this exact email from the owner's function (pg_schema.cc).
+  auto r = options_.role == pg::StoreRole::kApi
+               ? (*lease)->Exec("SELECT id, tenant_id, email, password_hash, role FROM fleetd_login_lookup($1)",
+                                Params().Text(email), "find user")
+               : (*lease)->Exec(
+                     "SELECT id, tenant_id, email, password_hash, role FROM users"
+                     " WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")",
+                     Params().Text(email), "find user");
   if (!r.ok() && r.status().code() != StatusCode::kInvalidArgument) return r.status();
   if (!r.ok() || r->rows() == 0) return Status(StatusCode::kNotFound, "user '" + email + "' not found");
   return ReadUser(*r, 0);

@@ -12,11 +12,13 @@
 //                                 positions: the ceiling.
 //   BM_EncodeOnly/<batch>         the JSON + COPY encoding WriteBatch does
 //                                 before it takes a connection.
-//   BM_Interleaved/<batch>        one WriteBatch and one raw COPY per
+//   BM_Interleaved/<batch>/<path> one WriteBatch and one raw COPY per
 //                                 iteration, so both see the same machine
 //                                 load; reports both rates, the ratio, and
 //                                 the ratio to a raw COPY that also pays for
 //                                 encoding its JSON (ratio_incl_encoding).
+//                                 path 0: the owner's direct COPY into
+//                                 positions; 1: the staging path.
 // Rows/s is items_per_second (wall clock: the work is in the server).
 #include <benchmark/benchmark.h>
 
@@ -41,6 +43,7 @@ struct Bench {
   std::unique_ptr<pgtest::PgTestCluster> cluster;
   std::unique_ptr<PostgresStore> superuser_store;
   std::unique_ptr<PostgresStore> owner_store;
+  std::unique_ptr<PostgresStore> staged_store;  // the owner, direct_copy off
   std::unique_ptr<pg::Connection> raw;  // superuser: COPY into an RLS table needs to bypass it
   std::vector<Device> devices;
   TimestampMs next_ts = kBaseTs;  // every batch gets fresh fix times: all rows new
@@ -120,10 +123,11 @@ void BM_Interleaved(benchmark::State& state) {
   const int size = static_cast<int>(state.range(0));
   using Clock = std::chrono::steady_clock;
   Clock::duration write_time{}, copy_time{}, encode_time{};
+  PostgresStore* store = state.range(1) == 0 ? g->owner_store.get() : g->staged_store.get();
   for (auto _ : state) {
     std::vector<Envelope> batch = NextBatch(size);
     auto t0 = Clock::now();
-    auto stats = g->owner_store->WriteBatch(batch);
+    auto stats = store->WriteBatch(batch);
     auto t1 = Clock::now();
     if (!stats.ok() || stats->positions_written != size) {
       state.SkipWithError(stats.ok() ? "rows not new" : stats.status().ToString().c_str());
@@ -156,7 +160,13 @@ void BM_Interleaved(benchmark::State& state) {
 BENCHMARK(BM_EncodeOnly)->Arg(1000);
 BENCHMARK(BM_RawCopy)->Arg(1000)->Arg(5000)->UseRealTime();
 BENCHMARK(BM_WriteBatch)->Args({1000, 0})->Args({1000, 1})->Args({5000, 1})->UseRealTime();
-BENCHMARK(BM_Interleaved)->Arg(1000)->UseRealTime()->MinTime(3);
+BENCHMARK(BM_Interleaved)
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Args({5000, 0})
+    ->Args({200, 0})
+    ->UseRealTime()
+    ->MinTime(3);
 
 int Setup() {
   auto cluster = pgtest::PgTestCluster::Start();
@@ -175,6 +185,11 @@ int Setup() {
   }
   auto owner_store = PostgresStore::Open(g->cluster->Url(owner, "bench", *db));
   auto superuser_store = PostgresStore::Open(g->cluster->SuperuserUrl(*db));
+  PostgresStoreOptions staged_options;
+  staged_options.direct_copy = false;
+  auto staged_store = PostgresStore::Open(g->cluster->Url(owner, "bench", *db), staged_options);
+  if (!staged_store.ok()) return 1;
+  g->staged_store = std::move(*staged_store);
   auto raw = pg::Connection::Connect(g->cluster->SuperuserUrl(*db), 5, "bench");
   if (!owner_store.ok() || !superuser_store.ok() || !raw.ok()) {
     std::fprintf(stderr, "open: %s %s %s\n", owner_store.status().ToString().c_str(),

@@ -40,6 +40,13 @@ INSTANTIATE_TEST_SUITE_P(
                                          PostgresStoreOptions options;
                                          options.pool_size = 1;
                                          return OpenFreshStore(options);
+                                       }},
+                    // The staging path only (the others COPY directly first).
+                    StoreContractParam{"Staged",
+                                       []() -> std::shared_ptr<Store> {
+                                         PostgresStoreOptions options;
+                                         options.direct_copy = false;
+                                         return OpenFreshStore(options);
                                        }}),
     contract::StoreContractParamName);
 

@@ -1,0 +1,20 @@
+// `fleetd migrate --store URL`: brings the store's schema to this build's
+// version and prints what it did as one JSON line, so deploy scripts run it
+// before starting (or upgrading) the processes, which do not migrate unless
+// their store URL says migrate=true.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace fleetd {
+
+// PostgreSQL: applies the pending versioned migrations (idempotent: a second
+// run applies nothing) as the writer, then creates the partitions ahead;
+// prints {"store":<redacted URL>,"from":N,"to":M,"applied":[{"version":..,
+// "name":..}]}. SQLite (which migrates on open): {"store":..,"version":N}.
+// Returns 0, or 2 with the error on `err` (bad URL, unreachable server,
+// role=api, a database newer than this build).
+int RunMigrate(const std::string& store_url, std::ostream& out, std::ostream& err);
+
+}  // namespace fleetd

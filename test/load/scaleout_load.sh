@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Scale-out load harness (issue 5): the topology of scripts/topology.sh —
+# HAProxy, 2 ingest, NATS JetStream, 2 process workers, PostgreSQL, Redis,
+# 2 API nodes — driven by `fleetd sim` over GT06/TCP. A benchmark run by hand
+# (results in docs/performance.md), not part of the test suite.
+#
+# Throughput (default): N devices × M positions as fast as the servers take
+# them, timed from the first frame until the last row is in PostgreSQL;
+# loss = sent - stored (must be 0). In the same run, the same rows are COPYed
+# into a copy of the positions table (same columns, primary key and indexes)
+# and the ratio fleetd rate / raw COPY rate is reported.
+#
+# Latency (--latency RATE): devices at an interval giving RATE msg/s for
+# SECONDS; a WebSocket client on API node 1 (test/load/ws_latency, built with
+# FLEETD_BENCHMARKS) reports p50/p99 of received_at -> visible on the socket.
+#
+# Usage: test/load/scaleout_load.sh [devices] [messages-per-device] [frames-per-write]
+#        test/load/scaleout_load.sh --latency RATE [devices] [seconds]
+#   FLEETD_BIN (default build/release, else build/debug), WS_LATENCY (the probe),
+#   --nats-cluster anywhere: 3 NATS nodes with a replicas=3 stream.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$(pwd)"
+mode=throughput rate=0 cluster=()
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --latency) mode=latency; rate="$2"; shift ;;
+    --nats-cluster) cluster=(--nats-cluster) ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+set -- "${args[@]+"${args[@]}"}"
+if [ -z "${FLEETD_BIN:-}" ]; then
+  for b in build/release/src/app/fleetd build/debug/src/app/fleetd; do [ -x "$b" ] && { FLEETD_BIN="$root/$b"; break; }; done
+fi
+[ -x "${FLEETD_BIN:-}" ] || { echo "no fleetd binary (scripts/build.sh Release fleetd)" >&2; exit 1; }
+export FLEETD_BIN
+case "$FLEETD_BIN" in *debug*) echo "note: $FLEETD_BIN is a Debug build; numbers are not representative" >&2 ;; esac
+
+work=$(mktemp -d /tmp/fleetd-scaleout.XXXXXX)
+chmod 755 "$work"  # PostgreSQL runs as user postgres and must reach its directory
+export FLEETD_TOPOLOGY_DIR="$work/topology"
+probe=""
+cleanup() {
+  [ -n "$probe" ] && kill "$probe" 2>/dev/null
+  scripts/topology.sh stop > /dev/null 2>&1 || true
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ $mode = throughput ]; then
+  devices="${1:-200}" messages="${2:-2500}" frames="${3:-50}"
+else
+  devices="${1:-1000}" seconds="${2:-20}"
+fi
+scripts/topology.sh start --devices "$devices" "${cluster[@]+"${cluster[@]}"}" > "$work/topology.txt"
+# shellcheck disable=SC1091
+source "$FLEETD_TOPOLOGY_DIR/topology.env"
+sql() { psql "$PG_SUPERUSER_URL" -qAtc "$1"; }
+rows() { sql "SELECT count(*) FROM positions"; }
+
+if [ $mode = throughput ]; then
+  total=$((devices * messages))
+  start=$(date +%s.%N)
+  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
+    --messages "$messages" --interval-ms 0 --frames-per-write "$frames" > "$work/sim.json"
+  sent_at=$(date +%s.%N)
+  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions_sent"])' "$work/sim.json")
+  stored=0
+  for _ in $(seq 1 1200); do
+    stored=$(rows)
+    [ "$stored" -ge "$sent" ] && break
+    sleep 0.25
+  done
+  end=$(date +%s.%N)
+  m1=$(curl -s "127.0.0.1:$INGEST_1_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+  m2=$(curl -s "127.0.0.1:$INGEST_2_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+
+  # The raw baseline: the same rows, COPYed into a table shaped like positions.
+  sql "\\copy (SELECT * FROM positions) TO '$work/rows.copy'"
+  sql "CREATE TABLE positions_copy (LIKE positions INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+  copy_start=$(date +%s.%N)
+  sql "\\copy positions_copy FROM '$work/rows.copy'"
+  copy_end=$(date +%s.%N)
+  copied=$(sql "SELECT count(*) FROM positions_copy")
+  python3 - "$sent" "$stored" "$total" "$start" "$sent_at" "$end" "$copy_start" "$copy_end" "$copied" \
+    "$devices" "$messages" "${m1:-0}" "${m2:-0}" <<'PY'
+import sys
+sent, stored, total = map(int, sys.argv[1:4])
+start, sent_at, end, cs, ce = map(float, sys.argv[4:9])
+copied, devices, messages = map(int, sys.argv[9:12])
+m1, m2 = float(sys.argv[12]), float(sys.argv[13])
+secs = end - start
+rate = stored / secs if secs > 0 else 0
+copy_rate = copied / (ce - cs) if ce > cs else 0
+print(f"devices={devices} messages/device={messages} planned={total} sent={sent} stored={stored} "
+      f"loss={sent - stored}")
+print(f"fleetd: {secs:.2f} s to the last row, {rate:,.0f} msg/s (sim done after {sent_at - start:.2f} s); "
+      f"ingest split {m1:.0f}/{m2:.0f} messages")
+print(f"raw COPY of the same {copied} rows: {ce - cs:.2f} s, {copy_rate:,.0f} rows/s; "
+      f"ratio fleetd/COPY = {rate / copy_rate if copy_rate else 0:.2f}")
+sys.exit(0 if sent == stored else 1)
+PY
+  cat "$work/sim.json"
+else
+  ws="${WS_LATENCY:-}"
+  if [ -z "$ws" ]; then
+    for b in build/release/test/ws_latency build/debug/test/ws_latency; do [ -x "$b" ] && { ws="$b"; break; }; done
+  fi
+  [ -x "$ws" ] || { echo "no ws_latency (cmake --build <dir> --target ws_latency)" >&2; exit 1; }
+  interval=$(( devices * 1000 / rate ))
+  [ "$interval" -ge 1 ] || { echo "need more devices for $rate msg/s" >&2; exit 1; }
+  token=$("$FLEETD_BIN" token --tenant demo --store "$STORE_URL" --jwt-secret "$JWT_SECRET")
+  "$ws" "$API_1_PORT" "$token" $((seconds + 8)) > "$work/latency.json" &
+  probe=$!
+  sleep 1
+  before=$(rows)
+  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
+    --interval-ms "$interval" --duration "$seconds" > "$work/sim.json"
+  wait "$probe" || true
+  probe=""
+  after=$(rows)
+  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions_sent"])' "$work/sim.json")
+  echo "target ${rate} msg/s: ${devices} devices every ${interval} ms for ${seconds} s; sent=${sent} " \
+    "(achieved $((sent / seconds)) msg/s), stored=$((after - before))"
+  echo "WebSocket on api-1, frame received -> visible: $(cat "$work/latency.json")"
+fi

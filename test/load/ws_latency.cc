@@ -1,0 +1,55 @@
+// ws_latency: the load harness's WebSocket client (test/load/scaleout_load.sh
+// --latency). Subscribes to an API node's /api/v1/stream and, for every
+// telemetry_update, measures now - data.received_at: the time from the
+// ingest node receiving the frame to the update being visible here, across
+// JetStream, the process worker, PostgreSQL and the Redis push. Same host,
+// same clock. Prints one JSON line with the percentiles.
+//
+// Usage: ws_latency <port> <token> <seconds>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/time_util.h"
+#include "test_client.h"
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: ws_latency <port> <token> <seconds>\n");
+    return 2;
+  }
+  const auto port = static_cast<uint16_t>(std::atoi(argv[1]));
+  const std::string token = argv[2];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::atoi(argv[3]));
+  fleetd::test::WsClient ws(port, "/api/v1/stream?access_token=" + token);
+  if (!ws.ok()) {
+    std::fprintf(stderr, "ws_latency: WebSocket upgrade failed\n");
+    return 1;
+  }
+  std::vector<int64_t> latencies;
+  int64_t other = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto msg = ws.Read(std::max(left, std::chrono::milliseconds(1)));
+    if (!msg) break;
+    const int64_t now = fleetd::NowMs();
+    if ((*msg)["type"] != "telemetry_update" || !(*msg)["data"].contains("received_at")) {
+      ++other;
+      continue;
+    }
+    auto received = fleetd::ParseIso8601((*msg)["data"]["received_at"].get<std::string>());
+    if (received) latencies.push_back(now - *received);
+  }
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) -> int64_t {
+    if (latencies.empty()) return -1;
+    return latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  std::printf("{\"updates\":%zu,\"other\":%lld,\"p50_ms\":%lld,\"p99_ms\":%lld,\"max_ms\":%lld}\n", latencies.size(),
+              static_cast<long long>(other), static_cast<long long>(pct(0.50)), static_cast<long long>(pct(0.99)),
+              static_cast<long long>(latencies.empty() ? -1 : latencies.back()));
+  return latencies.empty() ? 1 : 0;
+}
