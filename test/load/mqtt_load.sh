@@ -6,7 +6,8 @@
 # run by hand (docs/performance.md), not part of the test suite.
 #
 # Usage: test/load/mqtt_load.sh [devices] [messages-per-device]
-# (FLEETD_BUILD picks the build tree, default build/release.)
+# (FLEETD_BUILD picks the build tree, default build/release; FLEETD_RUN_PREFIX
+# wraps the fleetd server, e.g. "perf record -g -o /tmp/fleetd.perf --".)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 devices="${1:-8}"
@@ -61,7 +62,7 @@ publish_all() {
 }
 
 # 1. Through fleetd into storage.
-"$fleetd" run --data-dir "$work" --mqtt "$url" --mqtt-client-id fleetd-load --listen gt06=127.0.0.1:0 \
+${FLEETD_RUN_PREFIX:-} "$fleetd" run --data-dir "$work" --mqtt "$url" --mqtt-client-id fleetd-load --listen gt06=127.0.0.1:0 \
   --api 127.0.0.1:0 > "$work/fleetd.log" 2>&1 &
 fleetd_pid=$!
 pids+=("$fleetd_pid")
