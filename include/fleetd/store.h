@@ -1,7 +1,7 @@
 // Store: the durable record — tenants, users, devices, positions, events.
 //
 // Embedded implementation: SQLite (src/store/sqlite). Server implementation:
-// PostgreSQL (later). Every tenant-owned read takes a tenant id and returns
+// PostgreSQL (src/store/postgres: time partitions, row-level security). Every tenant-owned read takes a tenant id and returns
 // only that tenant's rows. Writes of messages are idempotent on (device, fix
 // time), so a retransmitted or replayed message is stored once.
 #pragma once

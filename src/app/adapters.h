@@ -2,8 +2,8 @@
 // stands behind each tier interface. Core code never includes an adapter.
 //
 //   --store  sqlite:<path>, postgresql://...[?role=api|writer&migrate=true|false]
-//   --queue  memory:              (later nats://...)
-//   --live   memory:              (later redis://...)
+//   --queue  memory:, nats://host:port[?partitions=&consume=auto|all|0-7&lease=...]
+//   --live   memory:, redis://host:port[/db]
 #pragma once
 
 #include <functional>
