@@ -45,19 +45,24 @@ std::string Payload(TimestampMs ts, double lat, double lng, double speed) {
   return buf;
 }
 
+// The tests' broker: dynamic security with fleetd's admin, in <dir>/broker.
+MosquittoSetup BrokerSetup(const std::string& dir, uint16_t port) {
+  MosquittoSetup setup;
+  setup.dir = dir + "/broker";
+  setup.port = port;
+  setup.admin_user = kAdmin;
+  setup.admin_password = kAdminPassword;
+  setup.run_as_root = geteuid() == 0;
+  return setup;
+}
+
 class MqttE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::MakeTempDir("fleetd_mqtt_e2e_");
     ASSERT_FALSE(dir_.empty());
     broker_port_ = test::PickFreePort();
-    MosquittoSetup setup;
-    setup.dir = dir_ + "/broker";
-    setup.port = broker_port_;
-    setup.admin_user = kAdmin;
-    setup.admin_password = kAdminPassword;
-    setup.run_as_root = geteuid() == 0;
-    auto conf = WriteMosquittoConfig(setup);
+    auto conf = WriteMosquittoConfig(BrokerSetup(dir_, broker_port_));
     ASSERT_TRUE(conf.ok()) << conf.status().ToString();
     auto mosquitto = test::FindProgram("mosquitto");
     ASSERT_TRUE(mosquitto) << "mosquitto is not installed (scripts/install-deps.sh installs it)";
@@ -369,12 +374,7 @@ TEST(MqttTlsTest, FleetdConnectsOverTlsWithAPrivateCa) {
                              log),
             0);
   const uint16_t port = test::PickFreePort();
-  MosquittoSetup setup;
-  setup.dir = dir + "/broker";
-  setup.port = port;
-  setup.admin_user = kAdmin;
-  setup.admin_password = kAdminPassword;
-  setup.run_as_root = geteuid() == 0;
+  MosquittoSetup setup = BrokerSetup(dir, port);
   setup.certfile = dir + "/server.crt";
   setup.keyfile = dir + "/server.key";
   auto conf = WriteMosquittoConfig(setup);
