@@ -4,13 +4,7 @@
 // 2 `fleetd process` workers with disjoint consume= ranges and 2 `fleetd
 // api` nodes — the layout scripts/topology.sh starts for operators, built
 // here with handles on every process so a test can SIGKILL, stop and
-// restart any of them.
-//
-// Also the device side: a GT06 tracker that sends positions in batches, each
-// followed by a heartbeat whose acknowledgement (sent by ingest only after
-// JetStream has the batch) marks the batch acknowledged; without one it
-// reconnects through HAProxy and resends from the first unacknowledged
-// position. What the store must hold afterwards is then exactly known.
+// restart any of them. The device side is topology_device.h.
 #pragma once
 
 #include <atomic>
@@ -22,6 +16,7 @@
 #include <vector>
 
 #include "servers/server_process.h"
+#include "topology_device.h"
 
 namespace fleetd::topo {
 
@@ -66,6 +61,8 @@ class Topology {
   uint16_t nats_monitor_port(int i) const { return nats_monitor_[i]; }
   // The server_name of the stream's current leader ("" if unknown).
   std::string StreamLeader();
+  // Client connections (fleetd nodes) on member i, from its /connz.
+  int NatsConnections(int i);
 
   uint16_t haproxy_gt06() const { return haproxy_gt06_; }
   uint16_t haproxy_teltonika() const { return haproxy_teltonika_; }
@@ -106,33 +103,5 @@ class Topology {
   std::vector<std::unique_ptr<Node>> nodes_;
   int64_t tenant_id_ = 1;
 };
-
-// One GT06 tracker's run: `positions` fixes one second apart from
-// `first_ts`, `batch` positions then a heartbeat per write, `pace` between
-// batches. Stops when every position is acknowledged or at `deadline`.
-struct DevicePlan {
-  std::string imei;
-  int64_t first_ts = 0;
-  int positions = 100;
-  int batch = 10;
-  std::chrono::milliseconds pace{50};
-  uint16_t port = 0;
-  std::chrono::milliseconds ack_timeout{10000};
-};
-
-struct DeviceResult {
-  int acked = 0;       // positions acknowledged (a prefix of the plan)
-  int sent = 0;        // positions written, resends included
-  int connections = 0;
-};
-
-// Runs the plan on the calling thread; `acked_total` counts acknowledged
-// positions across devices as they happen.
-DeviceResult RunGt06Device(const DevicePlan& plan, std::atomic<int>& acked_total,
-                           std::chrono::steady_clock::time_point deadline);
-
-// A uid for device `index` whose NATS partition (of `partitions`) is in
-// [lo, hi]: the tests pick devices on both process workers' ranges.
-std::string ImeiInPartitions(int index, size_t partitions, size_t lo, size_t hi);
 
 }  // namespace fleetd::topo

@@ -21,7 +21,10 @@ grep -q "API:" "$work/start.txt" || fail "start printed no API URL"
 # shellcheck disable=SC1091
 source "$FLEETD_TOPOLOGY_DIR/topology.env"
 "$root/scripts/topology.sh" status > "$work/status.txt" || fail "status: $(cat "$work/status.txt")"
-[ "$(ls "$FLEETD_TOPOLOGY_DIR/pids" | wc -l)" -eq 11 ] || fail "expected 11 processes, have: $(ls "$FLEETD_TOPOLOGY_DIR/pids")"
+want=11  # haproxy, 2 ingest, 2 process, 2 api, nats, postgres, redis, mosquitto
+[ "${1:-}" = --nats-cluster ] && want=13
+[ "$(ls "$FLEETD_TOPOLOGY_DIR/pids" | wc -l)" -eq $want ] \
+  || fail "expected $want processes, have: $(ls "$FLEETD_TOPOLOGY_DIR/pids" | tr '\n' ' ')"
 
 "$fleetd" sim --port "$GT06_PORT" --devices 4 --first-imei "$FIRST_IMEI" --messages 100 --interval-ms 0 \
   > "$work/sim.json" || fail "sim: $(cat "$work/sim.json")"

@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -23,11 +22,14 @@
 #include "core/time_util.h"
 #include "live/redis/redis_test_server.h"
 #include "queue/nats/nats_test_server.h"
+#include "queue/nats/nats_test_support.h"
 #include "servers/server_process.h"
 
 namespace fleetd {
 namespace {
 
+using nats::test::Boundary;
+using nats::test::WaitFor;
 using namespace std::chrono_literals;
 
 nats::test::NatsTestServer* g_server = nullptr;
@@ -37,24 +39,6 @@ constexpr TimestampMs kPhase1 = 1779321600000;  // fix times, 2026-05-21T00:00:0
 constexpr TimestampMs kPhase2 = kPhase1 + 3600000;
 constexpr TimestampMs kPhase3 = kPhase1 + 7200000;
 constexpr TimestampMs kPhase4 = kPhase1 + 10800000;
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
-
-// A queue time strictly between what was published before and after.
-TimestampMs Boundary() {
-  std::this_thread::sleep_for(20ms);
-  TimestampMs t = NowMs();
-  std::this_thread::sleep_for(20ms);
-  return t;
-}
 
 Message Fix(const std::string& uid, TimestampMs ts, int i) {
   Message m;
@@ -398,13 +382,5 @@ TEST_F(ReplayCommandTest, CliRejectsHostileArgumentsAndReplays) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();  // ctest discovery needs no server
-  fleetd::nats::test::NatsTestServer server;
-  std::string error = server.Start();
-  if (!error.empty()) {
-    std::fprintf(stderr, "FAILED to start nats-server: %s\n", error.c_str());
-    return 1;
-  }
-  fleetd::g_server = &server;
-  return RUN_ALL_TESTS();
+  return fleetd::nats::test::RunAllTestsWithServer(&fleetd::g_server);
 }

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "contract/live_envelope.h"
 #include "fleetd/live_state.h"
 
 namespace fleetd::contract {
@@ -34,20 +35,6 @@ struct LiveStateContractParam {
 inline void PrintTo(const LiveStateContractParam& p, std::ostream* os) { *os << p.name; }
 inline std::string LiveStateContractParamName(const testing::TestParamInfo<LiveStateContractParam>& info) {
   return info.param.name;
-}
-
-inline Envelope LiveEnvelope(int64_t tenant, const std::string& uid, std::optional<TimestampMs> ts,
-                             std::optional<double> lat = 1.5, std::optional<double> lng = 2.5) {
-  Envelope e;
-  e.tenant_id = tenant;
-  e.device_id = 100 + tenant;
-  e.message.device_uid = uid;
-  e.message.protocol = "test";
-  e.message.ts = ts;
-  e.message.received_at = ts.value_or(0) + 10;
-  e.message.lat = lat;
-  e.message.lng = lng;
-  return e;
 }
 
 class LiveStateContractTest : public testing::TestWithParam<LiveStateContractParam> {

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "contract/queue_envelope.h"
 #include "fleetd/queue.h"
 
 namespace fleetd::contract {
@@ -38,17 +39,6 @@ struct QueueContractParam {
 inline void PrintTo(const QueueContractParam& p, std::ostream* os) { *os << p.name; }
 inline std::string QueueContractParamName(const testing::TestParamInfo<QueueContractParam>& info) {
   return info.param.name;
-}
-
-inline Envelope QueueEnvelope(const std::string& uid, TimestampMs ts, int64_t device_id = 1) {
-  Envelope e;
-  e.tenant_id = 1;
-  e.device_id = device_id;
-  e.message.device_uid = uid;
-  e.message.protocol = "test";
-  e.message.ts = ts;
-  e.message.received_at = ts;
-  return e;
 }
 
 // Counts callback invocations and remembers the last status.

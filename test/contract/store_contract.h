@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "contract/store_messages.h"
 #include "fleetd/store.h"
 
 namespace fleetd::contract {
@@ -36,29 +37,6 @@ inline void PrintTo(const StoreContractParam& p, std::ostream* os) { *os << p.na
 inline std::string StoreContractParamName(const testing::TestParamInfo<StoreContractParam>& info) {
   return info.param.name;
 }
-
-// 2026-05-21T00:00:00Z: a fixed base so tests do not depend on the clock.
-constexpr TimestampMs kBaseTs = 1779321600000;
-
-inline Message PositionMessage(const std::string& uid, TimestampMs ts, double lat = 23.8103,
-                               double lng = 90.4125) {
-  Message m;
-  m.device_uid = uid;
-  m.protocol = "gt06";
-  m.kind = MessageKind::kPosition;
-  m.ts = ts;
-  m.received_at = ts + 1500;
-  m.valid = true;
-  m.lat = lat;
-  m.lng = lng;
-  m.speed_kmh = 42.5;
-  m.heading = 181.25;
-  m.satellites = 9;
-  m.ignition = true;
-  return m;
-}
-
-inline Envelope EnvelopeFor(const Device& d, Message m) { return Envelope{d.tenant_id, d.id, std::move(m)}; }
 
 class StoreContractTest : public testing::TestWithParam<StoreContractParam> {
  protected:

@@ -8,27 +8,14 @@
 #include <mutex>
 #include <thread>
 
+#include "contract/live_envelope.h"
 #include "live/redis/redis_live_state.h"
 #include "live/redis/redis_test_server.h"
 
 namespace fleetd {
 namespace {
 
-// A located envelope (the contract suite's LiveEnvelope; that header may be
-// included by one translation unit only).
-Envelope LiveEnvelope(int64_t tenant, const std::string& uid, std::optional<TimestampMs> ts,
-                      std::optional<double> lat = 1.5, std::optional<double> lng = 2.5) {
-  Envelope e;
-  e.tenant_id = tenant;
-  e.device_id = 100 + tenant;
-  e.message.device_uid = uid;
-  e.message.protocol = "test";
-  e.message.ts = ts;
-  e.message.received_at = ts.value_or(0) + 10;
-  e.message.lat = lat;
-  e.message.lng = lng;
-  return e;
-}
+using contract::LiveEnvelope;
 
 template <typename F>
 bool Eventually(F done, std::chrono::milliseconds timeout) {

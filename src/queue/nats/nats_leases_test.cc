@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +23,7 @@
 #include "queue/nats/nats_queue.h"
 #include "queue/nats/nats_subjects.h"
 #include "queue/nats/nats_test_server.h"
+#include "queue/nats/nats_test_support.h"
 
 namespace fleetd::nats {
 namespace {
@@ -32,6 +32,7 @@ using contract::CallbackProbe;
 using contract::QueueContractParam;
 using contract::QueueContractTest;
 using contract::QueueEnvelope;
+using test::OpenOrFail;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -52,20 +53,10 @@ NatsQueueOptions LeasedOptions(size_t partitions, std::chrono::milliseconds leas
   return o;
 }
 
-std::unique_ptr<NatsQueue> OpenOrFail(const NatsQueueOptions& o) {
-  auto q = NatsQueue::Open(o);
-  EXPECT_TRUE(q.ok()) << q.status().ToString();
-  return q.ok() ? std::move(*q) : nullptr;
-}
-
+// Polled every 20 ms.
 template <typename Pred>
 bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
+  return test::WaitFor(pred, timeout, 20ms);
 }
 
 // One delivery as a worker saw it.
@@ -449,21 +440,7 @@ TEST(NatsLeasesTest, FairShare) {
 int main(int argc, char** argv) {
   // As in nats_queue_test.cc: contract tests whose meaning of "durable" and
   // "capacity" is MemoryQueue's.
-  testing::GTEST_FLAG(filter) =
-      "-NatsAll/QueueContractTest.AckCompletesCallbackExactlyOnce/*"
-      ":NatsAll/QueueContractTest.CallbackWaitsForEveryMessageOfTheBatch/*"
-      ":NatsAll/QueueContractTest.FullQueueRefusesWithBusyAndKeepsNothing/*"
-      ":NatsAll/QueueContractTest.RefusedBatchIsLeftUntouchedForRetry/*"
-      ":NatsAll/QueueContractTest.NackRedeliversFromTheFrontInOrder/*"
-      ":NatsAll/QueueContractTest.CloseFailsBatchesThatCanNoLongerComplete/*";
+  testing::GTEST_FLAG(filter) = fleetd::nats::test::WithoutMemoryQueueContractTests("NatsAll");
   testing::InitGoogleTest(&argc, argv);
-  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
-  fleetd::nats::test::NatsTestServer server;
-  std::string error = server.Start();
-  if (!error.empty()) {
-    std::fprintf(stderr, "FAILED to start nats-server: %s\n", error.c_str());
-    return 1;
-  }
-  fleetd::nats::g_server = &server;
-  return RUN_ALL_TESTS();
+  return fleetd::nats::test::RunAllTestsWithServer(&fleetd::nats::g_server);
 }

@@ -18,7 +18,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -31,6 +30,7 @@
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 #include "queue/nats/nats_test_server.h"
+#include "queue/nats/nats_test_support.h"
 
 namespace fleetd::nats {
 namespace {
@@ -39,6 +39,8 @@ using contract::CallbackProbe;
 using contract::QueueContractParam;
 using contract::QueueContractTest;
 using contract::QueueEnvelope;
+using test::OpenOrFail;
+using test::WaitFor;
 using namespace std::chrono_literals;
 
 test::NatsTestServer* g_server = nullptr;
@@ -56,22 +58,6 @@ NatsQueueOptions FreshOptions(size_t window = 4096) {
   o.max_bytes = 64LL << 20;
   o.ack_wait = 30s;
   return o;
-}
-
-std::unique_ptr<NatsQueue> OpenOrFail(const NatsQueueOptions& o) {
-  auto q = NatsQueue::Open(o);
-  EXPECT_TRUE(q.ok()) << q.status().ToString();
-  return q.ok() ? std::move(*q) : nullptr;
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
 }
 
 // The state letter in /proc/<pid>/stat ('T' once a SIGSTOP took effect).
@@ -562,22 +548,7 @@ TEST(NatsQueueTest, ConsumeLimitsAProcessToItsPartitions) {
 int main(int argc, char** argv) {
   // See the comment at the top: contract tests whose assumption (durable =
   // consumer-acked, capacity = un-consumed) is MemoryQueue's, not JetStream's.
-  testing::GTEST_FLAG(filter) =
-      "-Nats/QueueContractTest.AckCompletesCallbackExactlyOnce/*"
-      ":Nats/QueueContractTest.CallbackWaitsForEveryMessageOfTheBatch/*"
-      ":Nats/QueueContractTest.FullQueueRefusesWithBusyAndKeepsNothing/*"
-      ":Nats/QueueContractTest.RefusedBatchIsLeftUntouchedForRetry/*"
-      ":Nats/QueueContractTest.NackRedeliversFromTheFrontInOrder/*"
-      ":Nats/QueueContractTest.CloseFailsBatchesThatCanNoLongerComplete/*";
+  testing::GTEST_FLAG(filter) = fleetd::nats::test::WithoutMemoryQueueContractTests("Nats");
   testing::InitGoogleTest(&argc, argv);  // a --gtest_filter given on the command line wins
-  // Listing tests needs no server (ctest discovers them at build time).
-  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
-  fleetd::nats::test::NatsTestServer server;
-  std::string error = server.Start();
-  if (!error.empty()) {
-    std::fprintf(stderr, "FAILED to start nats-server: %s\n", error.c_str());
-    return 1;
-  }
-  fleetd::nats::g_server = &server;
-  return RUN_ALL_TESTS();
+  return fleetd::nats::test::RunAllTestsWithServer(&fleetd::nats::g_server);
 }

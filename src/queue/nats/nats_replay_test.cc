@@ -8,35 +8,28 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "core/time_util.h"
+#include "contract/queue_envelope.h"
 #include "queue/nats/nats_queue.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 #include "queue/nats/nats_test_server.h"
+#include "queue/nats/nats_test_support.h"
 #include "servers/server_process.h"
 
 namespace fleetd::nats {
 namespace {
 
+using contract::QueueEnvelope;
+using test::Boundary;
+using test::OpenOrFail;
+using test::WaitFor;
 using namespace std::chrono_literals;
-
-Envelope QueueEnvelope(const std::string& uid, TimestampMs ts, int64_t device_id = 1) {
-  Envelope e;
-  e.tenant_id = 1;
-  e.device_id = device_id;
-  e.message.device_uid = uid;
-  e.message.protocol = "test";
-  e.message.ts = ts;
-  e.message.received_at = ts;
-  return e;
-}
 
 test::NatsTestServer* g_server = nullptr;
 std::atomic<int> g_stream_counter{0};
@@ -50,22 +43,6 @@ NatsQueueOptions FreshOptions() {
   o.partitions = 4;
   o.max_bytes = 64LL << 20;
   return o;
-}
-
-std::unique_ptr<NatsQueue> OpenOrFail(const NatsQueueOptions& o) {
-  auto q = NatsQueue::Open(o);
-  EXPECT_TRUE(q.ok()) << q.status().ToString();
-  return q.ok() ? std::move(*q) : nullptr;
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
 }
 
 // Publishes `per_device` messages of each uid, interleaved, fix times
@@ -85,14 +62,6 @@ void PublishTrack(NatsQueue& q, const std::vector<std::string>& uids, TimestampM
                }).ok());
   ASSERT_TRUE(WaitFor([&] { return calls == 1; }, 10s)) << "JetStream never acknowledged";
   ASSERT_TRUE(ok);
-}
-
-// A boundary strictly between what was stored before and what is stored after.
-TimestampMs Boundary() {
-  std::this_thread::sleep_for(20ms);
-  TimestampMs t = NowMs();
-  std::this_thread::sleep_for(20ms);
-  return t;
 }
 
 struct Collected {
@@ -383,13 +352,5 @@ TEST(NatsReplayTest, EndsWhileDevicesKeepPublishing) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();  // ctest discovery needs no server
-  fleetd::nats::test::NatsTestServer server;
-  std::string error = server.Start();
-  if (!error.empty()) {
-    std::fprintf(stderr, "FAILED to start nats-server: %s\n", error.c_str());
-    return 1;
-  }
-  fleetd::nats::g_server = &server;
-  return RUN_ALL_TESTS();
+  return fleetd::nats::test::RunAllTestsWithServer(&fleetd::nats::g_server);
 }

@@ -1,4 +1,4 @@
-// Registration of the shared cluster and the fresh-store helper.
+// Registration of the shared cluster and the fresh-store helpers.
 #include "store/postgres/pg_test_environment.h"
 
 namespace fleetd::pgtest {
@@ -40,6 +40,32 @@ std::shared_ptr<PostgresStore> OpenFreshStore(PostgresStoreOptions options, std:
   }
   std::string name = *db;
   if (url) *url = cluster->SuperuserUrl(name);
+  return std::shared_ptr<PostgresStore>(store->release(), [cluster, name](PostgresStore* s) {
+    delete s;
+    (void)cluster->DropDatabase(name);
+  });
+}
+
+std::shared_ptr<PostgresStore> OpenOwnedStore(const std::string& owner, const std::string& password,
+                                              std::string* database) {
+  PgTestCluster* cluster = Cluster();
+  if (!cluster) {
+    ADD_FAILURE() << "no PostgreSQL test cluster";
+    return nullptr;
+  }
+  auto db = cluster->CreateDatabase(owner);
+  if (!db.ok()) {
+    ADD_FAILURE() << db.status().ToString();
+    return nullptr;
+  }
+  std::string name = *db;
+  auto store = PostgresStore::Open(cluster->Url(owner, password, name));
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status().ToString();
+    (void)cluster->DropDatabase(name);
+    return nullptr;
+  }
+  if (database) *database = name;
   return std::shared_ptr<PostgresStore>(store->release(), [cluster, name](PostgresStore* s) {
     delete s;
     (void)cluster->DropDatabase(name);

@@ -1,35 +1,24 @@
 // Messages for the PostgreSQL tests that do not include the Store contract
 // (test/contract/store_contract.h defines its tests, so exactly one
-// translation unit of a binary may include it).
+// translation unit of a binary may include it): the contract's own, from
+// test/contract/store_messages.h.
 #pragma once
 
 #include <string>
-#include <utility>
 
-#include "fleetd/queue.h"
-#include "fleetd/store.h"
+#include "contract/store_messages.h"
 
 namespace fleetd::pgtest {
 
-// 2026-05-21T00:00:00Z, the contract's base time.
-constexpr TimestampMs kBaseTs = 1779321600000;
+using contract::EnvelopeFor;
+using contract::kBaseTs;  // 2026-05-21T00:00:00Z, the contract's base time
 
+// The contract's position message without ignition, as these suites have
+// always written it.
 inline Message PositionMessage(const std::string& uid, TimestampMs ts, double lat = 23.8103, double lng = 90.4125) {
-  Message m;
-  m.device_uid = uid;
-  m.protocol = "gt06";
-  m.kind = MessageKind::kPosition;
-  m.ts = ts;
-  m.received_at = ts + 1500;
-  m.valid = true;
-  m.lat = lat;
-  m.lng = lng;
-  m.speed_kmh = 42.5;
-  m.heading = 181.25;
-  m.satellites = 9;
+  Message m = contract::PositionMessage(uid, ts, lat, lng);
+  m.ignition.reset();
   return m;
 }
-
-inline Envelope EnvelopeFor(const Device& d, Message m) { return Envelope{d.tenant_id, d.id, std::move(m)}; }
 
 }  // namespace fleetd::pgtest

@@ -5,6 +5,7 @@
 // for what the store must not reach, with plain SQL as the API login.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "store/postgres/pg_test_environment.h"
@@ -28,21 +29,14 @@ constexpr const char* kPassword = "pw";
 class PostgresApiRoleTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    Status roles = Cluster()->Exec(
-        "postgres",
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleetd_api') THEN"
-        " CREATE ROLE fleetd_api NOLOGIN; END IF; END $$;"
-        "CREATE ROLE " +
-            std::string(kOwner) + " LOGIN PASSWORD 'pw';" + "GRANT fleetd_api TO " + kOwner + ";" + "CREATE ROLE " +
-            kApiLogin + " LOGIN PASSWORD 'pw' IN ROLE fleetd_api;" + "CREATE ROLE " + kOutsider +
-            " LOGIN PASSWORD 'pw';");
+    Status roles =
+        Cluster()->Exec("postgres", std::string(pgtest::kCreateApiGroupRole) + "CREATE ROLE " + kOwner +
+                                        " LOGIN PASSWORD 'pw';" + "GRANT fleetd_api TO " + kOwner + ";" +
+                                        "CREATE ROLE " + kApiLogin + " LOGIN PASSWORD 'pw' IN ROLE fleetd_api;" +
+                                        "CREATE ROLE " + kOutsider + " LOGIN PASSWORD 'pw';");
     ASSERT_TRUE(roles.ok()) << roles.ToString();
-    auto db = Cluster()->CreateDatabase(kOwner);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    database_ = new std::string(*db);
-    auto writer = PostgresStore::Open(Cluster()->Url(kOwner, kPassword, *db));
-    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-    writer_ = writer->release();
+    writer_ = pgtest::OpenOwnedStore(kOwner, kPassword, &database_);
+    if (!writer_) return;  // the failure is recorded; every test's SetUp fails
     for (const char* name : {"alpha", "bravo"}) {
       auto t = writer_->AddTenant(name);
       ASSERT_TRUE(t.ok()) << t.status().ToString();
@@ -59,16 +53,12 @@ class PostgresApiRoleTest : public testing::Test {
     ASSERT_TRUE(writer_->RunMaintenance(kBaseTs).ok());
   }
   static void TearDownTestSuite() {
-    delete writer_;
-    writer_ = nullptr;
-    if (database_) (void)Cluster()->DropDatabase(*database_);
-    delete database_;
-    database_ = nullptr;
+    writer_.reset();  // closes the store and drops its database
   }
   void SetUp() override { ASSERT_NE(writer_, nullptr) << "the suite's setup failed"; }
 
   static std::string Url(const char* login, const std::string& query = "role=api") {
-    return Cluster()->Url(login, kPassword, *database_) + (query.empty() ? "" : "?" + query);
+    return Cluster()->Url(login, kPassword, database_) + (query.empty() ? "" : "?" + query);
   }
   // The owner's own login, confined by role=api: the strongest test of SET ROLE.
   static std::unique_ptr<PostgresStore> ApiStore(const char* login = kOwner) {
@@ -77,8 +67,8 @@ class PostgresApiRoleTest : public testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
 
-  static inline std::string* database_ = nullptr;
-  static inline PostgresStore* writer_ = nullptr;
+  static inline std::string database_;
+  static inline std::shared_ptr<PostgresStore> writer_;
   static inline int64_t tenant_a_ = 0;
   static inline int64_t tenant_b_ = 0;
 };

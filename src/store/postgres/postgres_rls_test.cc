@@ -5,6 +5,7 @@
 // production, so FORCE ROW LEVEL SECURITY applies to it too.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "store/postgres/pg_partitions.h"
@@ -45,29 +46,16 @@ class PostgresRlsTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     // What a DBA does once per cluster: the owner needs no CREATEROLE then.
-    MustSucceed(PgTestCluster()->Exec(
-        "postgres",
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleetd_api') THEN"
-        " CREATE ROLE fleetd_api NOLOGIN; END IF; END $$;"
-        "CREATE ROLE " +
-            std::string(kOwner) + " LOGIN PASSWORD '" + kOwnerPassword +
-            "';"
-            "CREATE ROLE " +
-            std::string(kApiLogin) + " LOGIN PASSWORD '" + kApiPassword + "' IN ROLE fleetd_api;"));
-    auto db = PgTestCluster()->CreateDatabase(kOwner);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    database_ = new std::string(*db);
-    auto store = PostgresStore::Open(PgTestCluster()->Url(kOwner, kOwnerPassword, *db));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    owner_store_ = store->release();
+    MustSucceed(PgTestCluster()->Exec("postgres", std::string(pgtest::kCreateApiGroupRole) + "CREATE ROLE " + kOwner +
+                                                      " LOGIN PASSWORD '" + kOwnerPassword + "';" + "CREATE ROLE " +
+                                                      kApiLogin + " LOGIN PASSWORD '" + kApiPassword +
+                                                      "' IN ROLE fleetd_api;"));
+    owner_store_ = pgtest::OpenOwnedStore(kOwner, kOwnerPassword, &database_);
+    if (!owner_store_) return;  // the failure is recorded; every test's SetUp fails
     Seed();
   }
   static void TearDownTestSuite() {
-    delete owner_store_;
-    owner_store_ = nullptr;
-    if (database_) (void)PgTestCluster()->DropDatabase(*database_);
-    delete database_;
-    database_ = nullptr;
+    owner_store_.reset();  // closes the store and drops its database
   }
 
   void SetUp() override { ASSERT_NE(owner_store_, nullptr) << "the suite's setup failed"; }
@@ -98,12 +86,12 @@ class PostgresRlsTest : public testing::Test {
   }
 
   std::unique_ptr<SqlSession> Api() {
-    auto s = SqlSession::Connect(Cluster()->Url(kApiLogin, kApiPassword, *database_));
+    auto s = SqlSession::Connect(Cluster()->Url(kApiLogin, kApiPassword, database_));
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
   std::unique_ptr<SqlSession> Superuser() {
-    auto s = SqlSession::Connect(Cluster()->SuperuserUrl(*database_));
+    auto s = SqlSession::Connect(Cluster()->SuperuserUrl(database_));
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -125,8 +113,8 @@ class PostgresRlsTest : public testing::Test {
     return out;
   }
 
-  static inline std::string* database_ = nullptr;
-  static inline PostgresStore* owner_store_ = nullptr;
+  static inline std::string database_;
+  static inline std::shared_ptr<PostgresStore> owner_store_;
   static inline int64_t tenant_a_ = 0;
   static inline int64_t tenant_b_ = 0;
   static inline Device device_a_;
@@ -267,7 +255,7 @@ TEST_F(PostgresRlsTest, PartitionsAndInternalTablesAreOutOfReach) {
 TEST_F(PostgresRlsTest, AStoreConnectedAsTheApiRoleServesOneTenantPerCall) {
   PostgresStoreOptions options;
   options.migrate = false;  // the API role cannot (and need not) migrate
-  auto store = PostgresStore::Open(Cluster()->Url(kApiLogin, kApiPassword, *database_), options);
+  auto store = PostgresStore::Open(Cluster()->Url(kApiLogin, kApiPassword, database_), options);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto devices = (*store)->ListDevices(tenant_a_);
   ASSERT_TRUE(devices.ok()) << devices.status().ToString();
@@ -317,7 +305,7 @@ TEST_F(PostgresRlsTest, TheOwnerRoleSeesEveryTenantThroughItsPolicy) {
   EXPECT_TRUE(owner_store_->direct_copy());
   PostgresStoreOptions options;
   options.migrate = false;
-  auto api = PostgresStore::Open(Cluster()->Url(kApiLogin, kApiPassword, *database_), options);
+  auto api = PostgresStore::Open(Cluster()->Url(kApiLogin, kApiPassword, database_), options);
   ASSERT_TRUE(api.ok()) << api.status().ToString();
   EXPECT_FALSE((*api)->direct_copy());
 }
