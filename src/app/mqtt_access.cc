@@ -26,12 +26,17 @@ Result<mqtt::BrokerAccess> BrokerAccessFromConfig(const Config& config) {
   return access;
 }
 
+Result<std::unique_ptr<mqtt::DynsecAdmin>> ConnectBrokerAdmin(mqtt::BrokerAccess access,
+                                                             std::chrono::milliseconds timeout) {
+  access.client.connect.client_id.clear();  // DynsecAdmin picks a fresh one
+  return mqtt::DynsecAdmin::Connect(access, timeout);
+}
+
 Result<std::string> ProvisionDeviceCredentials(const Config& config, const std::string& uid) {
   if (config.mqtt_url.empty()) return std::string();
   auto access = BrokerAccessFromConfig(config);
   if (!access.ok()) return access.status();
-  access->client.connect.client_id.clear();  // the admin session gets its own id
-  auto admin = mqtt::DynsecAdmin::Connect(*access);
+  auto admin = ConnectBrokerAdmin(*access);
   if (!admin.ok()) return admin.status();
   std::string secret = mqtt::NewDeviceSecret();
   if (Status s = (*admin)->ProvisionDevice(uid, secret); !s.ok()) return s;
@@ -42,8 +47,7 @@ Status RevokeDeviceCredentials(const Config& config, const std::string& uid) {
   if (config.mqtt_url.empty()) return Status::Ok();
   auto access = BrokerAccessFromConfig(config);
   if (!access.ok()) return access.status();
-  access->client.connect.client_id.clear();
-  auto admin = mqtt::DynsecAdmin::Connect(*access);
+  auto admin = ConnectBrokerAdmin(*access);
   if (!admin.ok()) return admin.status();
   return (*admin)->RevokeDevice(uid);
 }
@@ -59,7 +63,7 @@ Result<std::pair<mqtt::ClientOptions, std::vector<std::pair<std::string, std::st
   }
   mqtt::BrokerAccess access;
   access.client = *broker;
-  auto admin = mqtt::DynsecAdmin::Connect(access);
+  auto admin = ConnectBrokerAdmin(access);
   if (!admin.ok()) return admin.status();
   std::vector<std::pair<std::string, std::string>> devices;
   for (int i = 0; i < count; ++i) {

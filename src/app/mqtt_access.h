@@ -3,6 +3,8 @@
 // provision device credentials.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,11 @@ namespace fleetd {
 // The broker access for `config.mqtt_url` (which must be set), with the
 // persistent-session settings fleetd runs with.
 Result<mqtt::BrokerAccess> BrokerAccessFromConfig(const Config& config);
+
+// An admin session (dynamic security) on the broker of `access`, under a
+// client id of its own so it never takes over the bridge's session.
+Result<std::unique_ptr<mqtt::DynsecAdmin>> ConnectBrokerAdmin(mqtt::BrokerAccess access,
+                                                             std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Provisions `uid`'s broker credentials when an MQTT broker is configured;
 // returns the secret, or "" when there is no broker to provision.

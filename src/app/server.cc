@@ -131,9 +131,7 @@ Status Server::StartMqtt(const Config& config) {
   // The broker may not be up yet (or may not use dynamic security): the
   // client keeps reconnecting either way, so a failure here is only logged.
   {
-    mqtt::BrokerAccess admin_access = *access;
-    admin_access.client.connect.client_id.clear();
-    auto admin = mqtt::DynsecAdmin::Connect(admin_access, std::chrono::seconds(3));
+    auto admin = ConnectBrokerAdmin(*access, std::chrono::seconds(3));
     Status ensured = admin.ok() ? (*admin)->EnsureServiceRole() : admin.status();
     if (!ensured.ok()) std::fprintf(stderr, "fleetd: MQTT broker role not ensured: %s\n", ensured.ToString().c_str());
   }

@@ -18,22 +18,29 @@
 namespace fleetd {
 namespace {
 
-// Runs a program without a shell (no quoting of user-chosen passwords).
-int Run(const std::vector<std::string>& argv, const std::string& log_path) {
+// Starts a program without a shell (no quoting of user-chosen passwords),
+// its output appended to `log_path`; -1 if it cannot fork. With
+// `die_with_parent` the child gets SIGTERM when fleetd dies.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, bool die_with_parent) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    FILE* log = std::fopen(log_path.c_str(), "a");
-    if (log) {
-      dup2(fileno(log), 1);
-      dup2(fileno(log), 2);
-    }
-    execvp(args[0], args.data());
-    _exit(127);
+  if (pid != 0) return pid;
+  FILE* log = std::fopen(log_path.c_str(), "a");
+  if (log) {
+    dup2(fileno(log), 1);
+    dup2(fileno(log), 2);
   }
+  if (die_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
+// Runs a program to completion; its exit status, or -1.
+int Run(const std::vector<std::string>& argv, const std::string& log_path) {
+  pid_t pid = Spawn(argv, log_path, /*die_with_parent=*/false);
+  if (pid < 0) return -1;
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -125,18 +132,8 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(const std::str
                                                                  const std::string& log_path, uint16_t port) {
   const std::string binary = FindMosquitto();
   if (binary.empty()) return Status(StatusCode::kNotFound, "mosquitto is not installed (apt-get install mosquitto)");
-  pid_t pid = fork();
+  pid_t pid = Spawn({binary, "-c", conf_path}, log_path, /*die_with_parent=*/true);
   if (pid < 0) return Status(StatusCode::kIoError, "fork failed");
-  if (pid == 0) {
-    FILE* log = std::fopen(log_path.c_str(), "a");
-    if (log) {
-      dup2(fileno(log), 1);
-      dup2(fileno(log), 2);
-    }
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    execl(binary.c_str(), binary.c_str(), "-c", conf_path.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   std::unique_ptr<MosquittoProcess> process(new MosquittoProcess(pid));
   for (int i = 0; i < 200; ++i) {
     if (Accepts(port)) return process;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/time_util.h"
+#include "listen/mqtt/dynsec.h"
 #include "protocol/mqtt/mqtt_payload_decoder.h"
 
 namespace fleetd {
@@ -12,14 +13,6 @@ namespace asio = boost::asio;
 namespace {
 constexpr const char* kProtocol = "mqtt";
 
-// A uid becomes one topic level: MQTT wildcards and separators cannot be in it.
-bool ValidTopicUid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64) return false;
-  for (char c : uid) {
-    if (c == '+' || c == '#' || c == '/' || c == '\0') return false;
-  }
-  return true;
-}
 }  // namespace
 
 struct MqttBridge::Pending {
@@ -65,7 +58,7 @@ std::string MqttBridge::UidFromTopic(std::string_view topic, std::string_view ro
   constexpr std::string_view kSuffix = "/telemetry";
   if (rest.size() <= kSuffix.size() || rest.substr(rest.size() - kSuffix.size()) != kSuffix) return "";
   std::string_view uid = rest.substr(0, rest.size() - kSuffix.size());
-  return ValidTopicUid(uid) ? std::string(uid) : "";
+  return mqtt::IsMqttSafeUid(std::string(uid)) ? std::string(uid) : "";
 }
 
 void MqttBridge::Reject(const Status& why, const std::string& uid, bool registered) {
