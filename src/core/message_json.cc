@@ -1,6 +1,9 @@
 #include "core/message_json.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "core/json_text.h"
 
 #include "core/time_util.h"
 
@@ -102,10 +105,129 @@ Json MessageToJson(const Message& m) {
   return j;
 }
 
+namespace {
+
+void PutDouble(JsonTextWriter& w, std::string_view name, const std::optional<double>& v) {
+  if (v && std::isfinite(*v)) {
+    w.Key(name);
+    w.Double(*v);
+  }
+}
+
+void PutBool(JsonTextWriter& w, std::string_view name, const std::optional<bool>& v) {
+  if (v) {
+    w.Key(name);
+    w.Bool(*v);
+  }
+}
+
+void PutAttribute(JsonTextWriter& w, std::string_view key, const AttributeValue& value) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, double>) {
+          if (!std::isfinite(v)) return;
+          w.Key(key);
+          w.Double(v);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          w.Key(key);
+          w.Bool(v);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          w.Key(key);
+          w.Int(v);
+        } else {
+          w.Key(key);
+          w.String(v);
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+// Written directly, field by field, in MessageToJson's order and with its
+// exact text (message_json_test compares the two on every vector message).
 // Device text (a GT06 0x15 answer, an H02 field) may hold invalid UTF-8;
 // it is written with U+FFFD in its place rather than failing the write.
+void AppendMessageJson(std::string& out, const Message& m) {
+  JsonTextWriter w(out);
+  w.BeginObject();
+  w.Key("device_uid");
+  w.String(m.device_uid);
+  w.Key("protocol");
+  w.String(m.protocol);
+  w.Key("kind");
+  w.String(MessageKindName(m.kind));
+  if (m.ts) {
+    w.Key("ts");
+    std::string& raw = w.RawValue();
+    raw.push_back('"');
+    AppendIso8601(raw, *m.ts);
+    raw.push_back('"');
+  }
+  w.Key("received_at");
+  std::string& raw = w.RawValue();
+  raw.push_back('"');
+  AppendIso8601(raw, m.received_at);
+  raw.push_back('"');
+  PutBool(w, "valid", m.valid);
+  PutDouble(w, "lat", m.lat);
+  PutDouble(w, "lng", m.lng);
+  PutDouble(w, "altitude_m", m.altitude_m);
+  PutDouble(w, "speed_kmh", m.speed_kmh);
+  PutDouble(w, "heading", m.heading);
+  if (m.satellites) {
+    w.Key("satellites");
+    w.Int(*m.satellites);
+  }
+  PutDouble(w, "hdop", m.hdop);
+  PutBool(w, "ignition", m.ignition);
+  PutDouble(w, "odometer_km", m.odometer_km);
+  PutDouble(w, "battery_v", m.battery_v);
+  PutDouble(w, "power_v", m.power_v);
+  PutDouble(w, "fuel_pct", m.fuel_pct);
+  PutDouble(w, "engine_temp_c", m.engine_temp_c);
+  PutDouble(w, "rpm", m.rpm);
+  if (m.alarm) {
+    w.Key("alarm");
+    w.String(AlarmName(*m.alarm));
+  }
+  if (!m.attributes.empty() || m.cell) {
+    w.Key("attributes");
+    w.BeginObject();
+    static constexpr std::string_view kCellKeys[] = {"cell_id", "lac", "mcc", "mnc"};
+    if (m.cell) {
+      // The typed cell first, as MessageToJson inserts it; an attribute with
+      // one of its names takes its place (the tree would overwrite it there).
+      const int64_t parts[] = {m.cell->cell_id, m.cell->lac, m.cell->mcc, m.cell->mnc};
+      for (size_t k = 0; k < 4; ++k) {
+        if (auto it = m.attributes.find(kCellKeys[k]); it != m.attributes.end()) {
+          if (const double* d = std::get_if<double>(&it->second); d && !std::isfinite(*d)) {
+            w.Key(kCellKeys[k]);
+            w.Int(parts[k]);  // the tree keeps the cell's value when the attribute is skipped
+          } else {
+            PutAttribute(w, kCellKeys[k], it->second);
+          }
+        } else {
+          w.Key(kCellKeys[k]);
+          w.Int(parts[k]);
+        }
+      }
+    }
+    for (const auto& [key, value] : m.attributes) {
+      if (m.cell && std::find(std::begin(kCellKeys), std::end(kCellKeys), key) != std::end(kCellKeys)) continue;
+      PutAttribute(w, key, value);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
 std::string MessageToJsonText(const Message& message) {
-  return MessageToJson(message).dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  out.reserve(384);
+  AppendMessageJson(out, message);
+  return out;
 }
 
 Result<Message> MessageFromJson(const Json& j) {

@@ -94,16 +94,49 @@ std::optional<TimestampMs> MakeTimestamp(int year, int month, int day, int hour,
 }
 
 std::string FormatIso8601(TimestampMs ts) {
+  std::string out;
+  AppendIso8601(out, ts);
+  return out;
+}
+
+void AppendIso8601(std::string& out, TimestampMs ts) {
   Civil c = CivilFromTimestamp(ts);
-  char buf[40];
-  if (c.millis != 0) {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day,
-                  c.hour, c.minute, c.second, c.millis);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-                  c.minute, c.second);
+  if (c.year < 0 || c.year > 9999) {  // rare: keep printf's widths and signs
+    char buf[40];
+    if (c.millis != 0) {
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day,
+                    c.hour, c.minute, c.second, c.millis);
+    } else {
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
+                    c.minute, c.second);
+    }
+    out.append(buf);
+    return;
   }
-  return buf;
+  // Digits written in place: this runs for every stored and streamed message.
+  char buf[24];
+  auto put = [&](int at, int value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10) buf[at + k] = static_cast<char>('0' + value % 10);
+  };
+  put(0, c.year, 4);
+  buf[4] = '-';
+  put(5, c.month, 2);
+  buf[7] = '-';
+  put(8, c.day, 2);
+  buf[10] = 'T';
+  put(11, c.hour, 2);
+  buf[13] = ':';
+  put(14, c.minute, 2);
+  buf[16] = ':';
+  put(17, c.second, 2);
+  int n = 19;
+  if (c.millis != 0) {
+    buf[19] = '.';
+    put(20, c.millis, 3);
+    n = 23;
+  }
+  buf[n++] = 'Z';
+  out.append(buf, static_cast<size_t>(n));
 }
 
 std::optional<TimestampMs> ParseIso8601(std::string_view text) {

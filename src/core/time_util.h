@@ -27,6 +27,8 @@ std::optional<TimestampMs> MakeTimestamp(int year, int month, int day, int hour,
 
 // "2026-05-21T10:30:00Z", or "...:00.250Z" when the milliseconds are not zero.
 std::string FormatIso8601(TimestampMs ts);
+// The same text, appended to `out` (no temporary string).
+void AppendIso8601(std::string& out, TimestampMs ts);
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm|-hh:mm]" (a space may replace
 // the T; no zone means UTC) and plain integers as seconds since the epoch.
