@@ -37,6 +37,14 @@ class Delivery {
   virtual const std::vector<Envelope>& envelopes() const = 0;
   virtual void Ack() = 0;
   virtual void Nack() = 0;
+  // Optional, between the durable write and Ack(): the partitions this
+  // delivery holds are handed out again, so the next messages of the same
+  // devices can be fetched and written while this delivery's live update
+  // and acknowledgement are still under way (per-device write order holds:
+  // this write is done). Only Ack() should follow; a Nack() or a drop after
+  // it lets the queue deliver the messages again, which rewrites stored
+  // rows idempotently. Default: nothing (Ack() releases).
+  virtual void Stored() {}
 };
 
 class Queue {
@@ -50,7 +58,9 @@ class Queue {
   virtual Status Publish(std::vector<Envelope>&& batch, DurableCallback on_durable) = 0;
 
   // Waits up to `wait` for messages and returns at most `max_messages` of
-  // them, or nullptr on timeout or after Close(). Per-device order holds
+  // them, or nullptr on timeout or after Close(). One exception: a queue
+  // that stores several envelopes per record (NATS, `group=`) never splits
+  // a record, so a first record larger than `max_messages` comes whole. Per-device order holds
   // within and across deliveries. Thread-safe.
   virtual std::unique_ptr<Delivery> Fetch(size_t max_messages, std::chrono::milliseconds wait) = 0;
 

@@ -89,6 +89,9 @@ class Store {
   // Writes the batch in one transaction; when this returns ok the rows are
   // durable. Messages with a fix time go to positions; alarms also become
   // events. Messages without a fix time are not stored (live state keeps them).
+  // (A store spread over several databases, RoutedPostgresStore, writes one
+  // transaction per database; a failed call may have stored some of them,
+  // which the idempotent retry then skips.)
   virtual Result<WriteStats> WriteBatch(std::span<const Envelope> batch) = 0;
   // Like WriteBatch (one transaction, durable on ok, the same rows), except
   // that a stored row with the same key — positions (device, fix time),

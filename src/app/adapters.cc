@@ -10,6 +10,7 @@
 #include "queue/nats/nats_queue.h"
 #include "store/postgres/pg_url.h"
 #include "store/postgres/postgres_store.h"
+#include "store/postgres/routed_postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fleetd {
@@ -26,6 +27,10 @@ Status Unknown(const char* tier, const std::string& url, const char* supported) 
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options) {
+  if (!options.tenant_dsns.empty() && !pg::IsPostgresUrl(url)) {
+    return Status(StatusCode::kInvalidArgument,
+                  "store_tenants needs a postgresql:// store (the directory), not '" + url + "'");
+  }
   if (StartsWith(url, "sqlite:")) {
     std::string path = url.substr(7);
     if (StartsWith(path, "//")) path = path.substr(2);  // sqlite:///abs/path
@@ -42,6 +47,11 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpen
     PostgresStoreOptions pg_options;
     pg_options.migrate = options.migrate;  // role= and migrate= in the URL override these
     pg_options.role = options.api_role ? pg::StoreRole::kApi : pg::StoreRole::kWriter;
+    if (!options.tenant_dsns.empty()) {
+      auto routed = RoutedPostgresStore::Open(url, options.tenant_dsns, pg_options);
+      if (!routed.ok()) return routed.status();
+      return std::unique_ptr<Store>(std::move(*routed));
+    }
     auto store = PostgresStore::Open(url, pg_options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
@@ -50,6 +60,12 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpen
 }
 
 std::function<Status()> StoreMaintenance(Store& store) {
+  if (auto* routed = dynamic_cast<RoutedPostgresStore*>(&store)) {
+    return [routed] {
+      auto stats = routed->RunMaintenance(NowMs());
+      return stats.ok() ? Status::Ok() : stats.status();
+    };
+  }
   auto* pg_store = dynamic_cast<PostgresStore*>(&store);
   if (!pg_store) return nullptr;
   return [pg_store] {

@@ -2,11 +2,13 @@
 // stands behind each tier interface. Core code never includes an adapter.
 //
 //   --store  sqlite:<path>, postgresql://...[?role=api|writer&migrate=true|false]
+//            (+ --store-tenant NAME=postgresql://..., repeatable)
 //   --queue  memory:, nats://host:port[?partitions=&consume=auto|all|0-7&lease=...]
 //   --live   memory:, redis://host:port[/db]
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,14 +26,20 @@ struct StoreOpenOptions {
   // PostgreSQL: open as the API role (role=api, docs/postgres.md) unless
   // the URL says role=writer.
   bool api_role = false;
+  // PostgreSQL: the tenant -> DSN map (docs/postgres.md). Not empty: the
+  // store is a RoutedPostgresStore over `url` (the directory) and the
+  // tenants' own databases or schemas; every tenant it names must exist.
+  std::map<std::string, std::string> tenant_dsns = {};
 };
 
 // Opens (and creates/migrates) the store. kInvalidArgument for an unknown
-// scheme, with the schemes this build supports in the message.
+// scheme, with the schemes this build supports in the message, and for a
+// tenant map beside a store that is not PostgreSQL.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options = {});
 // The store's periodic maintenance, if it has any (PostgreSQL: partitions
-// ahead, rollups, retention; PostgresStore::RunMaintenance), as a function
-// that runs it once; kBusy when another process's run holds the lock. Null
+// ahead, rollups, retention; PostgresStore::RunMaintenance, on every
+// database of a tenant map), as a function that runs it once; kBusy when
+// another process's run holds the lock. Null
 // for stores without maintenance. `store` must outlive the function.
 std::function<Status()> StoreMaintenance(Store& store);
 

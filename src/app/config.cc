@@ -8,6 +8,8 @@
 #include <toml++/toml.h>
 
 #include "listen/mqtt/broker_url.h"
+#include "store/postgres/pg_url.h"
+#include "store/postgres/tenant_dsn_map.h"
 
 namespace fleetd {
 namespace {
@@ -89,6 +91,20 @@ Result<ListenSpec> ParseListenSpec(const std::string& text) {
   return spec;
 }
 
+Status AddStoreTenant(const std::string& text, std::map<std::string, std::string>& tenants) {
+  const size_t eq = text.find('=');
+  // A bare URL with a query has an '=' too: never take it for a name (nor print its password).
+  if (eq == std::string::npos || text.substr(0, eq).find("://") != std::string::npos) {
+    return Bad("store tenant '" + pg::RedactUrl(text) + "' must look like NAME=postgresql://...");
+  }
+  std::string name = text.substr(0, eq);
+  std::string dsn = text.substr(eq + 1);
+  if (name.empty()) return Bad("store tenant '" + pg::RedactUrl(dsn) + "' has no tenant name before '='");
+  if (dsn.empty()) return Bad("store tenant '" + name + "' has an empty DSN");
+  if (!tenants.emplace(name, dsn).second) return Bad("store tenant '" + name + "' is given twice");
+  return Status::Ok();
+}
+
 Status LoadConfigFile(const std::string& path, Config& config) {
   toml::table table;
   try {
@@ -133,6 +149,7 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     else if (k == "queue_capacity") s = want_int(config.queue_capacity);
     else if (k == "batch_size") s = want_int(config.batch_size);
     else if (k == "batch_wait_ms") s = want_int(config.batch_wait_ms);
+    else if (k == "process_workers") s = want_int(config.process_workers);
     else if (k == "lenient") s = want_strings(config.lenient_protocols);
     else if (k == "mqtt") s = want_string(config.mqtt_url);
     else if (k == "mqtt_client_id") s = want_string(config.mqtt_client_id);
@@ -146,6 +163,19 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         auto hp = ParseHostPort(text);
         if (!hp.ok()) return Bad("config " + path + ": api: " + hp.status().message());
         config.api = *hp;
+      }
+    } else if (k == "store_tenants") {
+      // [store_tenants] name = "postgresql://...": a table, since `store`
+      // itself is the shared URL (a string), and TOML keys cannot repeat.
+      const toml::table* tenants = node.as_table();
+      if (!tenants) return Bad("config " + path + ": 'store_tenants' must be a table of tenant = \"postgresql://...\"");
+      config.store_tenants.clear();
+      for (const auto& [name, dsn] : *tenants) {
+        auto v = dsn.value<std::string>();
+        if (!v || !dsn.is_string()) {
+          return Bad("config " + path + ": store_tenants." + std::string(name.str()) + " must be a string");
+        }
+        config.store_tenants[std::string(name.str())] = *v;
       }
     } else if (k == "listen") {
       std::vector<std::string> specs;
@@ -200,12 +230,29 @@ Status ApplyEnvironment(Config& config, const std::function<const char*(const ch
     }
   }
   if (const char* v = getenv_fn("FLEETD_LENIENT")) config.lenient_protocols = SplitComma(v);
+  // Space-separated, not comma-separated: a DSN lists several hosts with commas.
+  if (const char* v = getenv_fn("FLEETD_STORE_TENANTS")) {
+    config.store_tenants.clear();
+    std::string text = v;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find_first_of(" \t\n", start);
+      if (end == std::string::npos) end = text.size();
+      if (end > start) {
+        if (Status s = AddStoreTenant(text.substr(start, end - start), config.store_tenants); !s.ok()) {
+          return Bad("FLEETD_STORE_TENANTS: " + s.message());
+        }
+      }
+      start = end + 1;
+    }
+  }
   for (auto [name, field] : {std::pair{"FLEETD_TOKEN_TTL", &config.token_ttl_s},
                              std::pair{"FLEETD_IDLE_TIMEOUT", &config.idle_timeout_s},
                              std::pair{"FLEETD_THREADS", &config.threads},
                              std::pair{"FLEETD_QUEUE_CAPACITY", &config.queue_capacity},
                              std::pair{"FLEETD_BATCH_SIZE", &config.batch_size},
                              std::pair{"FLEETD_BATCH_WAIT_MS", &config.batch_wait_ms},
+                             std::pair{"FLEETD_PROCESS_WORKERS", &config.process_workers},
                              std::pair{"FLEETD_MQTT_SESSION_EXPIRY", &config.mqtt_session_expiry_s},
                              std::pair{"FLEETD_MQTT_RECEIVE_MAXIMUM", &config.mqtt_receive_maximum}}) {
     if (Status s = num(name, *field); !s.ok()) return s;
@@ -218,6 +265,15 @@ Status FinalizeConfig(Config& config,
                       const std::vector<std::string>& all_protocols) {
   if (config.data_dir.empty()) return Bad("data_dir must not be empty");
   if (config.store_url.empty()) config.store_url = "sqlite:" + config.data_dir + "/fleetd.db";
+  if (!config.store_tenants.empty()) {
+    if (!pg::IsPostgresUrl(config.store_url)) {
+      return Bad("store_tenants needs a postgresql:// store (the directory of every tenant), not '" +
+                 pg::RedactUrl(config.store_url) + "'");
+    }
+    if (auto groups = pg::GroupTenantDsns(config.store_url, config.store_tenants); !groups.ok()) {
+      return groups.status();
+    }
+  }
   if (config.listens.empty()) {
     for (const auto& name : all_protocols) config.listens.push_back(ListenSpec{name, {}});
   }
@@ -240,6 +296,7 @@ Status FinalizeConfig(Config& config,
       !(s = CheckRange("queue_capacity", config.queue_capacity, 1, 100000000)).ok() ||
       !(s = CheckRange("batch_size", config.batch_size, 1, 100000)).ok() ||
       !(s = CheckRange("batch_wait_ms", config.batch_wait_ms, 0, 60000)).ok() ||
+      !(s = CheckRange("process_workers", config.process_workers, 0, 64)).ok() ||
       !(s = CheckRange("mqtt_session_expiry", config.mqtt_session_expiry_s, 60, 4294967295LL)).ok() ||
       !(s = CheckRange("mqtt_receive_maximum", config.mqtt_receive_maximum, 1, 65535)).ok()) {
     return s;

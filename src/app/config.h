@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct Config {
   Roles roles;
   std::string data_dir = "./data";
   std::string store_url;  // empty until Finalize(): sqlite:<data_dir>/fleetd.db
+  // The tenant -> DSN map (docs/postgres.md): tenant name -> postgresql://
+  // URL of the database or schema that holds its time series. Needs a
+  // postgresql:// store_url, which stays the directory.
+  std::map<std::string, std::string> store_tenants;
   std::string queue_url = "memory:";
   std::string live_url = "memory:";
   std::vector<ListenSpec> listens;  // empty until Finalize(): every protocol on its default port
@@ -51,6 +56,10 @@ struct Config {
   int64_t queue_capacity = 200000;
   int64_t batch_size = 1000;
   int64_t batch_wait_ms = 20;
+  // Processor threads, each writing its own batches (a batch holds its queue
+  // partitions, so per-device order holds). 0 = auto: 1 for SQLite (one
+  // writer), 4 for PostgreSQL, whose commits then overlap and group.
+  int64_t process_workers = 0;
   std::vector<std::string> lenient_protocols;
   // MQTT devices through a broker (docs/mqtt.md). Empty: no MQTT.
   std::string mqtt_url;        // mqtt://user:password@host:port or mqtts://...
@@ -64,6 +73,12 @@ struct Config {
 Result<HostPort> ParseHostPort(const std::string& text);
 // "gt06=0.0.0.0:5023" or "gt06" (default host and port filled by Finalize()).
 Result<ListenSpec> ParseListenSpec(const std::string& text);
+
+// Adds one "NAME=DSN" entry of the tenant -> DSN map (--store-tenant,
+// FLEETD_STORE_TENANTS), split at the first '='. kInvalidArgument for a
+// missing '=', an empty name or DSN, or a name already in `tenants`; the DSN
+// itself is checked by FinalizeConfig.
+Status AddStoreTenant(const std::string& text, std::map<std::string, std::string>& tenants);
 
 // Merges a TOML file into `config`. Unknown keys and wrong types are errors.
 Status LoadConfigFile(const std::string& path, Config& config);

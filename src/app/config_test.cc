@@ -172,3 +172,98 @@ TEST(ConfigTest, RejectsBadMqttValues) {
 
 }  // namespace
 }  // namespace fleetd
+
+namespace fleetd {
+namespace {
+
+// The tenant -> DSN map (docs/postgres.md): [store_tenants] in the file,
+// FLEETD_STORE_TENANTS, --store-tenant NAME=DSN (AddStoreTenant).
+TEST(ConfigTest, StoreTenantsFromFileEnvironmentAndFlags) {
+  Config c;
+  std::string path = WriteFile(
+      "store = \"postgresql://fleetd:pw@db/fleetd\"\n"
+      "[store_tenants]\n"
+      "acme = \"postgresql://fleetd:pw@db-acme/fleetd\"\n"
+      "\"Globex Corp\" = \"postgresql://fleetd:pw@db/fleetd?options=-csearch_path%3Dglobex\"\n");
+  Status loaded = LoadConfigFile(path, c);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  ASSERT_TRUE(Finalize(c).ok());
+  ASSERT_EQ(c.store_tenants.size(), 2u);
+  EXPECT_EQ(c.store_tenants.at("acme"), "postgresql://fleetd:pw@db-acme/fleetd");
+  EXPECT_EQ(c.store_tenants.at("Globex Corp"), "postgresql://fleetd:pw@db/fleetd?options=-csearch_path%3Dglobex");
+
+  // The environment replaces the file's map; space-separated, so a DSN may list hosts with commas.
+  std::map<std::string, std::string> env{
+      {"FLEETD_STORE_TENANTS", " initech=postgresql://u:pw@h1:5432,h2:5432/fleetd\tumbrella=postgres://u@h/u "}};
+  ASSERT_TRUE(ApplyEnvironment(c, [&](const char* n) -> const char* {
+                auto it = env.find(n);
+                return it == env.end() ? nullptr : it->second.c_str();
+              }).ok());
+  ASSERT_TRUE(Finalize(c).ok());
+  EXPECT_EQ(c.store_tenants, (std::map<std::string, std::string>{
+                                 {"initech", "postgresql://u:pw@h1:5432,h2:5432/fleetd"},
+                                 {"umbrella", "postgres://u@h/u"}}));
+
+  std::map<std::string, std::string> flags;
+  ASSERT_TRUE(AddStoreTenant("acme=postgresql://u@h/acme?sslmode=require&a=b", flags).ok());
+  EXPECT_EQ(flags.at("acme"), "postgresql://u@h/acme?sslmode=require&a=b") << "split at the first '='";
+}
+
+TEST(ConfigTest, RejectsHostileStoreTenants) {
+  const std::string shared = "postgresql://fleetd:hunter2@db/fleetd";
+  struct Case {
+    std::map<std::string, std::string> tenants;
+    std::string store;
+    const char* says;
+  } cases[] = {
+      {{{"acme", "mysql://u:hunter2@h/db"}}, shared, "is not a postgresql://"},
+      {{{"acme", "sqlite:./acme.db"}}, shared, "is not a postgresql://"},
+      {{{"acme", ""}}, shared, "tenant 'acme': the DSN is empty"},
+      {{{"", "postgresql://u@h/db"}}, shared, "a tenant name is empty"},
+      {{{"acme", "postgresql://u:hunter2@h/db?role=root"}}, shared, "is not writer or api"},
+      {{{"acme", "postgresql://u:hunter2@h:99999/db"}}, shared, "port '99999'"},
+      {{{"acme", "postgresql://u:hunter2@h/db?nonsense=1"}}, shared, "tenant 'acme'"},
+      {{{"acme", "postgresql://u@h/acme"}}, "sqlite:./data/fleetd.db", "needs a postgresql:// store"},
+      {{{"acme", "postgresql://u@h/acme"}}, "", "needs a postgresql:// store"},  // the default: SQLite
+  };
+  for (const auto& k : cases) {
+    Config c;
+    c.store_url = k.store;
+    c.store_tenants = k.tenants;
+    Status s = Finalize(c);
+    ASSERT_FALSE(s.ok()) << k.says;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(k.says), std::string::npos) << s.message();
+    EXPECT_EQ(s.message().find("hunter2"), std::string::npos) << "password leaked: " << s.message();
+  }
+
+  std::map<std::string, std::string> tenants;
+  ASSERT_TRUE(AddStoreTenant("acme=postgresql://u@h/a", tenants).ok());
+  Status twice = AddStoreTenant("acme=postgresql://u@h/b", tenants);
+  EXPECT_FALSE(twice.ok());
+  EXPECT_NE(twice.message().find("'acme' is given twice"), std::string::npos) << twice.message();
+  EXPECT_EQ(tenants.at("acme"), "postgresql://u@h/a") << "the first stays";
+  for (const char* bad : {"postgresql://u:hunter2@h/a", "postgresql://u:hunter2@h/a?sslmode=require",
+                          "=postgresql://u:hunter2@h/a", "acme=", ""}) {
+    Status s = AddStoreTenant(bad, tenants);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.message().find("hunter2"), std::string::npos) << s.message();
+  }
+
+  Config env_twice;
+  Status s = ApplyEnvironment(env_twice, [](const char* n) -> const char* {
+    return std::string(n) == "FLEETD_STORE_TENANTS" ? "a=postgresql://u@h/1 a=postgresql://u@h/2" : nullptr;
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("FLEETD_STORE_TENANTS: store tenant 'a' is given twice"), std::string::npos)
+      << s.message();
+
+  Config file;
+  for (const char* text : {"store_tenants = \"acme=postgresql://u@h/a\"\n", "[store_tenants]\nacme = 5\n",
+                           "[store_tenants]\nacme = \"postgresql://u@h/a\"\nacme = \"postgresql://u@h/b\"\n"}) {
+    EXPECT_FALSE(LoadConfigFile(WriteFile(text), file).ok()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace fleetd

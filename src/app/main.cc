@@ -26,16 +26,18 @@ namespace {
 // user actually gave (count() > 0) are applied.
 struct ConfigFlags {
   std::string config_file, data_dir, store, queue, live, api, jwt_secret, mqtt, mqtt_client_id;
-  std::vector<std::string> listens, lenient;
+  std::vector<std::string> listens, lenient, store_tenants;
   int64_t threads = 0, idle_timeout = 0, token_ttl = 0;
   std::vector<CLI::Option*> given;
-  CLI::Option *o_config, *o_data_dir, *o_store, *o_queue, *o_live, *o_api, *o_listen, *o_lenient, *o_threads,
-      *o_idle, *o_ttl, *o_secret, *o_mqtt, *o_mqtt_client_id;
+  CLI::Option *o_config, *o_data_dir, *o_store, *o_store_tenant, *o_queue, *o_live, *o_api, *o_listen, *o_lenient,
+      *o_threads, *o_idle, *o_ttl, *o_secret, *o_mqtt, *o_mqtt_client_id;
 
   void Add(CLI::App* app, bool server_options) {
     o_config = app->add_option("--config", config_file, "TOML config file (env FLEETD_CONFIG)");
     o_data_dir = app->add_option("--data-dir", data_dir, "Data directory (default ./data)");
     o_store = app->add_option("--store", store, "Store URL (default sqlite:<data-dir>/fleetd.db)");
+    o_store_tenant = app->add_option("--store-tenant", store_tenants,
+                                     "A tenant's own database or schema, NAME=postgresql://... (repeatable)");
     o_secret = app->add_option("--jwt-secret", jwt_secret, "JWT signing secret (default: generated into data dir)");
     o_ttl = app->add_option("--token-ttl", token_ttl, "Token lifetime in seconds");
     o_mqtt = app->add_option("--mqtt", mqtt, "MQTT broker, mqtt://user:password@host:port (or mqtts://)");
@@ -65,6 +67,14 @@ struct ConfigFlags {
     if (Status s = ApplyEnvironment(config, [](const char* n) { return std::getenv(n); }); !s.ok()) return s;
     if (Given(o_data_dir)) config.data_dir = data_dir;
     if (Given(o_store)) config.store_url = store;
+    if (Given(o_store_tenant)) {
+      config.store_tenants.clear();
+      for (const auto& text : store_tenants) {
+        if (Status s = AddStoreTenant(text, config.store_tenants); !s.ok()) {
+          return Status(StatusCode::kInvalidArgument, "--store-tenant: " + s.message());
+        }
+      }
+    }
     if (Given(o_queue)) config.queue_url = queue;
     if (Given(o_live)) config.live_url = live;
     if (Given(o_secret)) config.jwt_secret = jwt_secret;
@@ -133,7 +143,10 @@ int Run(const Config& config, const ProtocolRegistry& protocols) {
   if (!server.ok()) return ConfigError(server.status());
   const Roles& roles = config.roles;
   std::cerr << "fleetd: " << (roles.all() ? "all stages" : roles.ingest ? "ingest" : roles.process ? "process" : "api")
-            << "; store " << config.store_url << ", queue " << config.queue_url << ", live " << config.live_url << "\n";
+            << "; store " << config.store_url
+            << (config.store_tenants.empty() ? ""
+                                             : " (+" + std::to_string(config.store_tenants.size()) + " mapped tenants)")
+            << ", queue " << config.queue_url << ", live " << config.live_url << "\n";
   if (roles.ingest) {
     for (const auto& spec : config.listens) {
       std::cerr << "fleetd: " << spec.protocol << " on " << spec.endpoint.host << ":"
@@ -151,6 +164,9 @@ int Run(const Config& config, const ProtocolRegistry& protocols) {
   return 0;
 }
 
+// The admin commands touch only the directory, so they open the shared
+// store alone, without the tenant -> DSN map: `tenant add` must work for a
+// tenant the map already names.
 template <typename Fn>
 int WithStore(const ConfigFlags& flags, const ProtocolRegistry& protocols, Fn fn) {
   auto config = flags.Build(protocols);
@@ -367,7 +383,7 @@ int main(int argc, char** argv) {
   if (*migrate) {
     auto config = migrate_flags.Build(protocols);
     if (!config.ok()) return ConfigError(config.status());
-    return RunMigrate(config->store_url, std::cout, std::cerr);
+    return RunMigrate(config->store_url, config->store_tenants, std::cout, std::cerr);
   }
   if (*decode) return RunDecode(decode_options, protocols, std::cin, std::cout, std::cerr);
   if (*sim) {

@@ -102,7 +102,9 @@ int RunReplay(const Config& config, const ReplayArgs& args, std::ostream& out, s
 
   std::unique_ptr<Store> store;
   if (!args.dry_run) {
-    auto opened = OpenStore(config.store_url);
+    StoreOpenOptions store_options;
+    store_options.tenant_dsns = config.store_tenants;  // each tenant's rows are rewritten where they live
+    auto opened = OpenStore(config.store_url, store_options);
     if (!opened.ok()) return Fail(err, "cannot open the store", opened.status());
     store = std::move(*opened);
   }

@@ -15,6 +15,7 @@
 #include "listen/tcp_listener.h"
 #include "listen/udp_listener.h"
 #include "process/processor.h"
+#include "store/postgres/pg_url.h"
 
 namespace fleetd {
 
@@ -31,6 +32,9 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
   StoreOpenOptions store_options;
   store_options.migrate = false;
   store_options.api_role = roles.api && !roles.ingest && !roles.process;
+  // Tenants' own databases hold only time series, which ingest never reads:
+  // an ingest-only node needs just the directory (device lookups, pending).
+  if (roles.process || roles.api) store_options.tenant_dsns = config.store_tenants;
   auto store = OpenStore(config.store_url, store_options);
   if (!store.ok()) return store.status();
   s->store_ = std::move(*store);
@@ -60,6 +64,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
     ProcessorOptions popts;
     popts.batch_size = static_cast<size_t>(config.batch_size);
     popts.max_wait = std::chrono::milliseconds(config.batch_wait_ms);
+    popts.workers = static_cast<size_t>(config.process_workers);
+    if (popts.workers == 0) popts.workers = pg::IsPostgresUrl(config.store_url) ? 4 : 1;
     s->processor_ = std::make_unique<Processor>(*s->queue_, *s->store_, *s->live_, s->metrics_, popts);
   }
 

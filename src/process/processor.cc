@@ -3,6 +3,20 @@
 #include <span>
 
 namespace fleetd {
+namespace {
+
+constexpr const char* kStepMetric = "fleetd_process_step_microseconds_total";
+constexpr const char* kStepHelp = "Processor worker time per step: gather, write, live, ack";
+
+// Microseconds since `since`, and moves `since` to now.
+int64_t Lap(std::chrono::steady_clock::time_point& since) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - since).count();
+  since = now;
+  return us;
+}
+
+}  // namespace
 
 Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options)
     : queue_(queue),
@@ -13,11 +27,24 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
       duplicates_(metrics.GetCounter("fleetd_positions_duplicate_total", {},
                                      "Messages already stored (retransmits, replays)")),
       batches_(metrics.GetCounter("fleetd_store_batches_total", {}, "Store transactions committed")),
-      write_errors_(metrics.GetCounter("fleetd_store_errors_total", {}, "Failed store transactions")) {}
+      write_errors_(metrics.GetCounter("fleetd_store_errors_total", {}, "Failed store transactions")),
+      gather_us_(metrics.GetCounter(kStepMetric, {{"step", "gather"}}, kStepHelp)),
+      write_us_(metrics.GetCounter(kStepMetric, {{"step", "write"}}, kStepHelp)),
+      live_us_(metrics.GetCounter(kStepMetric, {{"step", "live"}}, kStepHelp)),
+      ack_us_(metrics.GetCounter(kStepMetric, {{"step", "ack"}}, kStepHelp)),
+      handoff_us_(metrics.GetCounter(kStepMetric, {{"step", "handoff"}}, kStepHelp)),
+      batch_messages_(metrics.GetCounter("fleetd_process_batch_messages_total", {},
+                                         "Messages in the batches written (divide by fleetd_store_batches_total)")) {}
 
 Processor::~Processor() { Stop(); }
 
 void Processor::Start() {
+  if (finisher_.joinable()) return;
+  {
+    std::lock_guard lock(finish_mu_);
+    writers_done_ = false;
+  }
+  finisher_ = std::thread([this] { RunFinisher(); });
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
     threads_.emplace_back([this] { Run(); });
   }
@@ -29,16 +56,41 @@ void Processor::Stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  {
+    std::lock_guard lock(finish_mu_);
+    writers_done_ = true;
+  }
+  finish_cv_.notify_all();
+  if (finisher_.joinable()) finisher_.join();  // after it finished every written batch
+}
+
+void Processor::RunFinisher() {
+  std::unique_lock lock(finish_mu_);
+  while (true) {
+    finish_cv_.wait(lock, [&] { return writers_done_ || !finishing_.empty(); });
+    if (finishing_.empty()) return;  // writers done and nothing left
+    Written w = std::move(finishing_.front());
+    finishing_.pop_front();
+    lock.unlock();
+    finish_cv_.notify_all();  // room for a writer
+    auto lap = std::chrono::steady_clock::now();
+    live_.Update(w.envelopes());
+    live_us_.Add(Lap(lap));
+    for (auto& d : w.deliveries) d->Ack();
+    ack_us_.Add(Lap(lap));
+    lock.lock();
+  }
 }
 
 void Processor::Run() {
-  std::vector<std::unique_ptr<Delivery>> deliveries;
-  std::vector<Envelope> combined;
   while (!stop_) {
+    Written w;
+    auto& deliveries = w.deliveries;
+    auto& combined = w.combined;
     // Gather up to batch_size messages, waiting at most max_wait after the
     // first: one transaction (one fsync) per batch is what makes the store
     // keep up, whatever size of deliveries the queue hands out.
-    deliveries.clear();
+    auto lap = std::chrono::steady_clock::now();
     auto first = queue_.Fetch(options_.batch_size, options_.max_wait);
     if (!first) continue;
     size_t count = first->envelopes().size();
@@ -52,14 +104,14 @@ void Processor::Run() {
       count += more->envelopes().size();
       deliveries.push_back(std::move(more));
     }
-    std::span<const Envelope> batch = deliveries.front()->envelopes();
     if (deliveries.size() > 1) {
-      combined.clear();
       combined.reserve(count);
       for (const auto& d : deliveries) combined.insert(combined.end(), d->envelopes().begin(), d->envelopes().end());
-      batch = combined;
     }
+    const std::span<const Envelope> batch = w.envelopes();
+    gather_us_.Add(Lap(lap));
     auto written = store_.WriteBatch(batch);
+    write_us_.Add(Lap(lap));
     if (!written.ok()) {
       write_errors_.Add();
       for (auto& d : deliveries) d->Nack();
@@ -69,8 +121,18 @@ void Processor::Run() {
     batches_.Add();
     stored_.Add(written->positions_written);
     duplicates_.Add(written->duplicates);
-    live_.Update(batch);
-    for (auto& d : deliveries) d->Ack();
+    batch_messages_.Add(static_cast<int64_t>(batch.size()));
+    {
+      // Released and queued in one step under the lock: no other writer can
+      // fetch, write and queue these partitions' next messages in between,
+      // so the finisher sees each device's batches in write order.
+      std::unique_lock lock(finish_mu_);
+      finish_cv_.wait(lock, [&] { return finishing_.size() < std::max<size_t>(options_.max_finishing, 1); });
+      for (auto& d : deliveries) d->Stored();
+      finishing_.push_back(std::move(w));
+    }
+    finish_cv_.notify_all();
+    handoff_us_.Add(Lap(lap));
   }
 }
 

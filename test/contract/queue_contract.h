@@ -179,6 +179,29 @@ TEST_P(QueueContractTest, NackRedeliversFromTheFrontInOrder) {
   EXPECT_TRUE(probe.last_ok);
 }
 
+// The processor's pipelining: once a batch is written, Stored() lets the
+// next messages of the same device be fetched before the ack.
+TEST_P(QueueContractTest, StoredReleasesTheDevicesBeforeTheAck) {
+  auto q = Make(100);
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1)}, nullptr).ok());
+  auto first = q->Fetch(10, kLong);
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->envelopes().size(), 1u);
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 2)}, nullptr).ok());
+  EXPECT_EQ(q->Fetch(10, kShort * 10), nullptr) << "A is held by the outstanding delivery";
+  first->Stored();
+  auto second = q->Fetch(10, kLong);
+  ASSERT_NE(second, nullptr) << "Stored() released A";
+  ASSERT_EQ(second->envelopes().size(), 1u);
+  EXPECT_EQ(second->envelopes()[0].message.ts, 2);
+  EXPECT_EQ(q->depth(), 2u) << "neither is acked yet";
+  second->Ack();
+  first->Ack();  // acks may complete out of fetch order
+  EXPECT_EQ(q->depth(), 0u);
+  first->Stored();  // after the ack: harmless
+  EXPECT_EQ(q->Fetch(10, kShort), nullptr);
+}
+
 TEST_P(QueueContractTest, DroppedDeliveryIsRedelivered) {
   auto q = Make(100);
   ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, nullptr).ok());
@@ -309,13 +332,18 @@ TEST_P(QueueContractTest, PerDeviceOrderWithTwoConsumers) {
       }
       std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
       bool nack = rng() % 10 == 0;
+      // Half the committed deliveries release their devices (Stored) and
+      // ack only later, as the processor does.
+      const bool stored_first = !nack && rng() % 2 == 0;
       {
         std::lock_guard lock(mu);
         if (!nack) {
           for (const auto& e : d->envelopes()) committed[e.message.device_uid].push_back(*e.message.ts);
         }
         for (const auto& uid : devices) --in_flight[uid];
+        if (stored_first) d->Stored();  // under the lock: nobody commits A's next before this is recorded
       }
+      if (stored_first) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
       if (nack) {
         d->Nack();
       } else {

@@ -77,6 +77,35 @@ if [ $mode = throughput ]; then
   end=$(date +%s.%N)
   m1=$(curl -s "127.0.0.1:$INGEST_1_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
   m2=$(curl -s "127.0.0.1:$INGEST_2_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+  # CPU seconds each server and node used so far (mostly this run): where
+  # the two cores went.
+  tick=$(getconf CLK_TCK)
+  cpu_line="cpu seconds:"
+  for f in "$FLEETD_TOPOLOGY_DIR"/pids/*.pid; do
+    pid=$(cat "$f")
+    [ -r "/proc/$pid/stat" ] || continue
+    # Children too (PostgreSQL's backends are its postmaster's children, counted once they exit).
+    secs=$(awk -v t="$tick" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' "/proc/$pid/stat")
+    cpu_line+=" $(basename "$f" .pid)=$secs"
+  done
+  if [ -n "${PG_SUPERUSER_URL:-}" ]; then
+    pg_pid=$(cat "$FLEETD_TOPOLOGY_DIR/pids/postgres.pid" 2>/dev/null || true)
+    [ -n "$pg_pid" ] && cpu_line+=" postgres-backends=$(ps --ppid "$pg_pid" -o times= | awk '{s += $1} END {print s}')"
+  fi
+  echo "$cpu_line"
+  if command -v redis-cli > /dev/null; then
+    echo "redis: $(redis-cli -p "$REDIS_PORT" info commandstats | grep -E '^cmdstat_(evalsha|publish):' | tr -d '\r' | tr '\n' ' ')"
+  fi
+  # Where the process workers spent their time (summed over their threads).
+  for port in "$PROCESS_1_METRICS_PORT" "$PROCESS_2_METRICS_PORT"; do
+    curl -s "127.0.0.1:$port/metrics" | awk '
+      /^fleetd_process_step_microseconds_total/ { split($1, a, "\""); step[a[2]] = $2 }
+      $1 == "fleetd_store_batches_total" { batches = $2 }
+      $1 == "fleetd_process_batch_messages_total" { msgs = $2 }
+      END { printf "process worker: %d batches, %.0f msg/batch; seconds gather %.2f write %.2f live %.2f ack %.2f\n",
+                   batches, batches ? msgs / batches : 0, step["gather"] / 1e6, step["write"] / 1e6,
+                   step["live"] / 1e6, step["ack"] / 1e6 }'
+  done
 
   # The raw baseline: the same rows, COPYed into a table shaped like positions.
   sql "\\copy (SELECT * FROM positions) TO '$work/rows.copy'"

@@ -228,6 +228,46 @@ TEST_F(RedisLiveStateTest, ALateMessageFromAnotherNodeKeepsTheNewerFix) {
   }
 }
 
+// A batch with several fixes per device (out of order, a tie, another
+// tenant's device of the same uid): only each device's newest is written,
+// the state is what applying them one by one would give, and a listener
+// on another node still gets every message of the batch.
+TEST_F(RedisLiveStateTest, ABatchWritesEachDevicesNewestAndFeedsEveryMessage) {
+  Seen seen;  // outlives b, whose feed thread calls it
+  auto a = OpenOrFail(Options(prefix_));
+  auto b = OpenOrFail(Options(prefix_));
+  ASSERT_TRUE(a && b);
+  b->Subscribe(seen.Listener());
+  std::vector<Envelope> batch = {
+      LiveEnvelope(1, "A", 3000, 10, 10), LiveEnvelope(1, "A", 5000, 11, 11), LiveEnvelope(1, "A", 4000, 12, 12),
+      LiveEnvelope(1, "A", 5000, 13, 13),  // ties the newest, later: wins
+      LiveEnvelope(2, "A", 1000, 20, 20),  // the same uid in another tenant
+      LiveEnvelope(1, "B", 7000, 30, 30), LiveEnvelope(1, "B", 6000, 31, 31),
+  };
+  RedisConnection raw(RedisConnection::Options{.endpoint = Options(prefix_).endpoint});
+  ASSERT_TRUE(raw.EnsureConnected().ok());
+  auto hset_calls = [&]() -> int64_t {  // HSETs run so far, the script's included
+    auto info = raw.Command({"INFO", "commandstats"});
+    if (!info.ok()) return -1;
+    const std::string text = ReplyText(info->get());
+    const size_t at = text.find("cmdstat_hset:calls=");
+    return at == std::string::npos ? 0 : std::stoll(text.substr(at + 19));
+  };
+  const int64_t before = hset_calls();
+  a->Update(batch);
+  EXPECT_EQ(hset_calls() - before, 3) << "one write per device of the batch, not per message";
+  EXPECT_EQ(a->Get(1, "A")->lat, 13);
+  EXPECT_EQ(a->Get(1, "A")->ts, 5000);
+  EXPECT_EQ(a->Get(2, "A")->lat, 20);
+  EXPECT_EQ(a->Get(1, "B")->lat, 30);
+  EXPECT_EQ(UidsOf(a->Near(1, 13, 13, 1000, 10)), (std::vector<std::string>{"A"}));
+  EXPECT_TRUE(a->Near(1, 11, 11, 1000, 10).empty()) << "only the newest fix is indexed";
+  ASSERT_TRUE(Eventually([&] { return seen.size() == batch.size(); })) << "every message reaches the feed";
+  // Older than what is held: a later batch changes nothing.
+  a->Update(std::vector<Envelope>{LiveEnvelope(1, "A", 4500, 40, 40), LiveEnvelope(1, "A", 4900, 41, 41)});
+  EXPECT_EQ(a->Get(1, "A")->lat, 13);
+}
+
 TEST_F(RedisLiveStateTest, StoresTheDocumentedLayout) {
   auto live = OpenOrFail(Options(prefix_));
   ASSERT_TRUE(live);

@@ -100,6 +100,10 @@ class MemoryDelivery final : public Delivery {
   }
 
   void Nack() override {
+    if (stored_) {
+      Ack();  // the write is durable: these messages are done, not to be redelivered
+      return;
+    }
     if (settled_) return;
     settled_ = true;
     Callbacks failed;
@@ -123,6 +127,16 @@ class MemoryDelivery final : public Delivery {
     Run(failed, ClosedError());
   }
 
+  void Stored() override {
+    if (settled_ || stored_) return;
+    stored_ = true;
+    {
+      std::lock_guard lock(state_->mu);
+      Release();
+    }
+    state_->cv.notify_all();
+  }
+
   // Called by Fetch with the state mutex held.
   void Take(size_t partition, Item item) {
     envelopes_.push_back(std::move(item.envelope));
@@ -133,8 +147,10 @@ class MemoryDelivery final : public Delivery {
   bool empty() const { return envelopes_.empty(); }
 
  private:
+  // Once: after Stored() another delivery may hold these partitions.
   void Release() {
     for (size_t p : held_) state_->partitions[p].held = false;
+    held_.clear();
   }
 
   std::shared_ptr<MemoryQueue::State> state_;
@@ -143,6 +159,7 @@ class MemoryDelivery final : public Delivery {
   std::vector<size_t> partition_of_;             // parallel to envelopes_
   std::vector<size_t> held_;                     // partitions this delivery locks
   bool settled_ = false;
+  bool stored_ = false;  // Stored() was called: partitions released, Ack pending
 };
 
 }  // namespace

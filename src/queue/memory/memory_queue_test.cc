@@ -28,6 +28,20 @@ INSTANTIATE_TEST_SUITE_P(Memory, QueueContractTest,
                                                             }}),
                          contract::QueueContractParamName);
 
+TEST(MemoryQueueTest, NackAfterStoredCountsAsDone) {
+  MemoryQueue q(10, 4);
+  contract::CallbackProbe probe;
+  ASSERT_TRUE(q.Publish({QueueEnvelope("A", 1)}, probe.Callback()).ok());
+  auto d = q.Fetch(10, std::chrono::milliseconds(100));
+  ASSERT_NE(d, nullptr);
+  d->Stored();
+  d->Nack();  // the write is durable: nothing to redeliver
+  EXPECT_EQ(probe.calls, 1);
+  EXPECT_TRUE(probe.last_ok);
+  EXPECT_EQ(q.depth(), 0u);
+  EXPECT_EQ(q.Fetch(10, std::chrono::milliseconds(20)), nullptr);
+}
+
 TEST(MemoryQueueTest, EmptyBatchIsDurableImmediately) {
   MemoryQueue q(10, 4);
   int calls = 0;

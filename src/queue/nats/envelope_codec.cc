@@ -266,4 +266,52 @@ Result<Envelope> DecodeEnvelope(std::span<const uint8_t> data) {
   return e;
 }
 
+Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out) {
+  if (envelopes.size() < 2 || envelopes.size() > std::numeric_limits<uint16_t>::max()) {
+    return Status(StatusCode::kInvalidArgument, "an envelope list holds 2 to 65535 envelopes");
+  }
+  out.push_back(static_cast<char>(kEnvelopeListVersion));
+  PutBE(out, envelopes.size(), 2);
+  for (const Envelope& e : envelopes) {
+    const size_t at = out.size();
+    PutBE(out, 0, 4);  // the length, filled in below
+    if (Status s = EncodeEnvelope(e, out); !s.ok()) return s;
+    const uint64_t n = out.size() - at - 4;
+    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>((n >> (8 * (3 - i))) & 0xff);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Envelope>> DecodeEnvelopes(std::span<const uint8_t> data) {
+  std::vector<Envelope> out;
+  if (data.empty()) return Truncated();
+  if (data[0] != kEnvelopeListVersion) {
+    auto one = DecodeEnvelope(data);
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(*one));
+    return out;
+  }
+  ByteReader r(data);
+  r.U8();
+  const size_t count = r.U16();
+  if (!r.ok()) return Truncated();
+  if (count < 2) return Malformed("an envelope list of " + std::to_string(count));
+  // An envelope takes at least 4 length bytes + 31 (version, three i64, two
+  // empty strings, kind, presence bits, attribute count): a count the bytes
+  // cannot hold is a lie.
+  constexpr size_t kSmallestEntry = 4 + 1 + 24 + 4 + 1 + 4 + 2;
+  if (count > r.remaining() / kSmallestEntry) return Truncated();
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t n = r.U32();
+    auto bytes = r.Bytes(n);
+    if (!r.ok()) return Truncated();
+    auto one = DecodeEnvelope(bytes);
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(*one));
+  }
+  if (r.remaining() != 0) return Malformed(std::to_string(r.remaining()) + " trailing bytes after the list");
+  return out;
+}
+
 }  // namespace fleetd::nats

@@ -20,12 +20,21 @@
 //       str key, u8 type (0 bool u8, 1 int i64, 2 double u64, 3 string u32 len + bytes)
 //
 // Nothing may follow the last attribute.
+//
+// A JetStream message carries one envelope in that form, or several of one
+// partition in the list form (per-message costs — storage, acks, delivery —
+// dominated the queue's CPU when every fix was its own message):
+//
+//   u8  version (2)
+//   u16 count (2..65535)
+//   count x (u32 length + one envelope in the form above)
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "fleetd/queue.h"
 #include "fleetd/status.h"
@@ -33,6 +42,7 @@
 namespace fleetd::nats {
 
 inline constexpr uint8_t kEnvelopeVersion = 1;
+inline constexpr uint8_t kEnvelopeListVersion = 2;
 // Bytes before the part of an encoded envelope that identifies the message
 // (version and received_at: a retransmit is read again at another time).
 inline constexpr size_t kHashOffset = 9;
@@ -44,5 +54,13 @@ Status EncodeEnvelope(const Envelope& envelope, std::string& out);
 // Parses exactly one encoded envelope. kMalformed / kBadLength on anything
 // that EncodeEnvelope would not have produced.
 Result<Envelope> DecodeEnvelope(std::span<const uint8_t> data);
+
+// Appends the list form of `envelopes` (2 to 65535 of them) to `out`.
+Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out);
+
+// Decodes a JetStream message body: one envelope or a list. Each is checked
+// as DecodeEnvelope checks it; a count or length that the remaining bytes
+// cannot hold is rejected before anything is reserved.
+Result<std::vector<Envelope>> DecodeEnvelopes(std::span<const uint8_t> data);
 
 }  // namespace fleetd::nats

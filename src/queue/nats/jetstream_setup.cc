@@ -89,7 +89,13 @@ Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
     cfg.Durable = name.c_str();
     cfg.FilterSubject = filter.c_str();
     cfg.DeliverPolicy = js_DeliverAll;
-    cfg.AckPolicy = js_AckExplicit;
+    // AckAll: one ack per partition and batch covers every earlier message.
+    // Safe because a partition's messages are written in order and a
+    // delivery is acked only after its write (and Stored() only after it),
+    // so everything below an acked message is written. Messages fleetd
+    // hands back (nak) are never below a later ack: they are the buffered
+    // tail, or already written.
+    cfg.AckPolicy = js_AckAll;
     cfg.AckWait = o.ack_wait.count() * kNanosPerMs;
     cfg.MaxDeliver = -1;  // a store outage must not drop device data
     cfg.MaxAckPending = o.max_ack_pending;
@@ -98,9 +104,28 @@ Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
 
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = js_AddConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
-    if (s != NATS_OK && (jerr == JSConsumerNameExistErr || jerr == 10148 /* exists, other config */)) {
-      s = js_UpdateConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
+    auto add_or_update = [&] {
+      natsStatus st = js_AddConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
+      if (st != NATS_OK && (jerr == JSConsumerNameExistErr || jerr == 10148 /* exists, other config */)) {
+        st = js_UpdateConsumer(&ci, session.js(), o.stream.c_str(), &cfg, nullptr, &jerr);
+      }
+      return st;
+    };
+    natsStatus s = add_or_update();
+    if (s != NATS_OK) {
+      // A consumer made by an earlier fleetd acks explicitly, and JetStream
+      // cannot change a consumer's ack policy ("ack policy can not be
+      // updated"): keep it. The consumer reads the policy back and then acks
+      // every message. Any other error comes back the same way here.
+      const natsStatus first = s;
+      const jsErrCode first_jerr = jerr;
+      cfg.AckPolicy = js_AckExplicit;
+      jerr = static_cast<jsErrCode>(0);
+      s = add_or_update();
+      if (s != NATS_OK) {
+        s = first;
+        jerr = first_jerr;
+      }
     }
     if (s != NATS_OK) {
       return NatsError("cannot create JetStream consumer '" + name + "' on stream '" + o.stream + "'", s, jerr);

@@ -5,6 +5,9 @@
 #include "queue/nats/nats_consumer.h"
 
 #include <algorithm>
+#include <charconv>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +48,7 @@ struct Group {
   size_t begin = 0, end = 0;  // range in envelopes_
   std::vector<natsMsg*> msgs;
   std::vector<uint64_t> seqs;
+  std::vector<size_t> counts;  // envelopes per message
 };
 
 class NatsDelivery final : public Delivery {
@@ -56,40 +60,70 @@ class NatsDelivery final : public Delivery {
 
   const std::vector<Envelope>& envelopes() const override { return envelopes_; }
 
+  // Returns once JetStream recorded every ack (or gave up: those messages
+  // come back after ack_wait and are rewritten idempotently).
   void Ack() override {
     if (settled_) return;
     settled_ = true;
-    for (auto& g : groups_) {
-      for (size_t i = 0; i + 1 < g.msgs.size(); ++i) {
-        if (natsMsg_Ack(g.msgs[i], nullptr) != NATS_OK) ++state_->ack_errors;
-      }
-      jsErrCode jerr = static_cast<jsErrCode>(0);
-      if (!g.msgs.empty() && natsMsg_AckSync(g.msgs.back(), nullptr, &jerr) != NATS_OK) ++state_->ack_errors;
-    }
+    std::vector<std::pair<const std::vector<natsMsg*>*, bool>> msgs;
+    for (auto& g : groups_) msgs.push_back({&g.msgs, state_->parts[g.slot].ack_all});
+    if (!state_->AckAndConfirm(msgs)) ++state_->ack_errors;
     Release(/*requeue=*/false);
   }
 
   void Nack() override {
     if (settled_) return;
     settled_ = true;
+    if (stored_) {
+      // Written, not acked: JetStream delivers them again (a rewrite).
+      for (auto& g : groups_) {
+        for (natsMsg* m : g.msgs) natsMsg_Nak(m, nullptr);
+      }
+      Release(/*requeue=*/false);
+      return;
+    }
     Release(/*requeue=*/true);
   }
 
-  // Called by Fetch with the state mutex held.
-  void Take(size_t slot, Partition& part, size_t max) {
+  void Stored() override {
+    if (settled_ || stored_) return;
+    stored_ = true;
+    {
+      std::lock_guard lock(state_->mu);
+      for (auto& g : groups_) {
+        Partition& part = state_->parts[g.slot];
+        part.held = false;
+        ++part.finishing;
+      }
+    }
+    state_->ready.notify_all();
+    state_->refill.notify_all();
+  }
+
+  // Called by Fetch with the state mutex held. Takes whole messages while
+  // their envelopes fit in `max` (the first one always); returns how many
+  // envelopes it took.
+  size_t Take(size_t slot, Partition& part, size_t max) {
     Group g;
     g.slot = slot;
     g.begin = envelopes_.size();
-    while (max-- > 0 && !part.buffer.empty()) {
+    size_t taken = 0;
+    while (!part.buffer.empty()) {
       Item& item = part.buffer.front();
-      envelopes_.push_back(std::move(item.envelope));
+      const size_t n = item.envelopes.size();
+      if (taken > 0 && taken + n > max) break;
+      for (Envelope& e : item.envelopes) envelopes_.push_back(std::move(e));
       g.msgs.push_back(item.msg);
       g.seqs.push_back(item.seq);
+      g.counts.push_back(n);
+      taken += n;
       part.buffer.pop_front();
+      if (taken >= max) break;
     }
     g.end = envelopes_.size();
     part.held = true;
     groups_.push_back(std::move(g));
+    return taken;
   }
 
  private:
@@ -99,7 +133,11 @@ class NatsDelivery final : public Delivery {
       std::lock_guard lock(state_->mu);
       for (auto& g : groups_) {
         Partition& part = state_->parts[g.slot];
-        part.held = false;
+        if (stored_) {
+          --part.finishing;  // held was cleared by Stored(); another delivery may hold it now
+        } else {
+          part.held = false;
+        }
         if (requeue && !state_->closed && !part.owned) {
           // The lease was lost meanwhile: not ours to give back or keep;
           // JetStream redelivers them to the new holder after ack_wait.
@@ -108,8 +146,14 @@ class NatsDelivery final : public Delivery {
         }
         if (requeue && !state_->closed) {
           // Back to the front in order: walk backwards, push to the front.
+          size_t end = g.end;
           for (size_t i = g.msgs.size(); i-- > 0;) {
-            part.buffer.push_front(Item{std::move(envelopes_[g.begin + i]), g.msgs[i], g.seqs[i]});
+            const size_t begin = end - g.counts[i];
+            Item item{{}, g.msgs[i], g.seqs[i]};
+            item.envelopes.reserve(g.counts[i]);
+            for (size_t k = begin; k < end; ++k) item.envelopes.push_back(std::move(envelopes_[k]));
+            part.buffer.push_front(std::move(item));
+            end = begin;
           }
           g.msgs.clear();
           continue;
@@ -131,9 +175,53 @@ class NatsDelivery final : public Delivery {
   std::vector<Envelope> envelopes_;
   std::vector<Group> groups_;
   bool settled_ = false;
+  bool stored_ = false;
 };
 
 }  // namespace
+
+bool NatsConsumer::State::AckAndConfirm(const std::vector<std::pair<const std::vector<natsMsg*>*, bool>>& groups) {
+  std::lock_guard lock(ack_mu);
+  natsConnection* nc = session->connection();
+  bool ok = true;
+  const uint64_t first_round = ack_round + 1;
+  size_t expected = 0;
+  for (const auto& [msgs, ack_all] : groups) {
+    if (msgs->empty()) continue;
+    for (size_t i = 0; !ack_all && i + 1 < msgs->size(); ++i) {
+      if (natsMsg_Ack((*msgs)[i], nullptr) != NATS_OK) ok = false;
+    }
+    // Acks of one consumer are applied in order, so the reply to its last
+    // one means all of them were recorded.
+    const char* reply_to = natsMsg_GetReply(msgs->back());
+    const std::string inbox = ack_inbox + "." + std::to_string(++ack_round);
+    if (reply_to == nullptr || natsConnection_PublishRequestString(nc, reply_to, inbox.c_str(), "+ACK") != NATS_OK) {
+      ok = false;
+      continue;
+    }
+    ++expected;
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (expected > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    natsMsg* reply = nullptr;
+    if (left <= 0 || natsSubscription_NextMsg(&reply, ack_replies, left) != NATS_OK) return false;
+    // A late reply to an earlier call that gave up is not one of ours.
+    const std::string_view subject = natsMsg_GetSubject(reply);
+    uint64_t round = 0;
+    const size_t dot = subject.rfind('.');
+    if (dot != std::string_view::npos) {
+      std::from_chars(subject.data() + dot + 1, subject.data() + subject.size(), round);
+    }
+    const char* status = nullptr;
+    const bool failed = natsMsgHeader_Get(reply, "Status", &status) == NATS_OK;
+    natsMsg_Destroy(reply);
+    if (round < first_round) continue;
+    if (failed) ok = false;
+    --expected;
+  }
+  return ok;
+}
 
 Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSession> session,
                                                          const NatsQueueOptions& options) {
@@ -147,12 +235,31 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
     Partition part;
     part.index = p;
     part.sub = *sub;
+    jsConsumerInfo* ci = nullptr;
+    if (natsSubscription_GetConsumerInfo(&ci, *sub, nullptr, nullptr) == NATS_OK) {
+      part.ack_all = ci->Config != nullptr && ci->Config->AckPolicy == js_AckAll;
+      jsConsumerInfo_Destroy(ci);
+    }
     if (!leased) {  // static: ours for good
       part.owned = true;
       part.epoch = 1;
       part.valid_until = Clock::time_point::max();
     }
     state->parts.push_back(std::move(part));
+  }
+  {
+    natsInbox* inbox = nullptr;
+    if (natsInbox_Create(&inbox) != NATS_OK) return Status(StatusCode::kIoError, "cannot create an inbox");
+    state->ack_inbox = inbox;
+    natsInbox_Destroy(inbox);
+    natsSubscription* replies = nullptr;
+    const std::string wildcard = state->ack_inbox + ".*";
+    if (natsStatus s = natsConnection_SubscribeSync(&replies, state->session->connection(), wildcard.c_str());
+        s != NATS_OK) {
+      return NatsError("cannot subscribe to the ack inbox", s);
+    }
+    state->session->Adopt(replies);
+    state->ack_replies = replies;
   }
   if (leased) {
     state->worker_id = NewWorkerId();
@@ -212,7 +319,7 @@ void NatsConsumer::State::Take(size_t slot, uint64_t epoch, natsMsgList& list) {
       jsMsgMetaData_Destroy(meta);
     }
     const auto* data = reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg));
-    auto decoded = DecodeEnvelope({data, static_cast<size_t>(natsMsg_GetDataLength(msg))});
+    auto decoded = DecodeEnvelopes({data, static_cast<size_t>(natsMsg_GetDataLength(msg))});
     if (!decoded.ok()) {
       // Nothing will ever decode it: terminate instead of redelivering forever.
       ++poison;
@@ -264,7 +371,7 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
           LoseLocked(part, drop);  // not renewed in time: stop at once
           break;
         }
-        if (part.owned && part.release && !part.held) {
+        if (part.owned && part.release && !part.Busy()) {
           // Give it back between pulls, holding no delivery: what is still
           // buffered returns to JetStream first (nak), then the lease.
           for (auto& item : part.buffer) {
@@ -362,9 +469,7 @@ std::unique_ptr<Delivery> NatsConsumer::Fetch(size_t max_messages, std::chrono::
   for (size_t k = 0; k < n && left > 0; ++k, slot = (slot + 1) % n) {
     Partition& part = s.parts[slot];
     if (part.held || part.buffer.empty() || !part.Usable(now)) continue;
-    size_t before = part.buffer.size();
-    delivery->Take(slot, part, left);
-    left -= before - part.buffer.size();
+    left -= std::min(left, delivery->Take(slot, part, left));
   }
   s.next = slot;
   lock.unlock();

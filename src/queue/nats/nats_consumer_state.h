@@ -35,8 +35,9 @@ constexpr int64_t kIdlePollMs = 500;
 // A lease stops being used this long before it could expire on the server.
 constexpr auto kLeaseSafety = std::chrono::milliseconds(kIdlePollMs + 250);
 
+// One JetStream message: one envelope, or several of the partition's.
 struct ConsumerItem {
-  Envelope envelope;
+  std::vector<Envelope> envelopes;
   natsMsg* msg = nullptr;
   uint64_t seq = 0;
 };
@@ -44,9 +45,14 @@ struct ConsumerItem {
 struct ConsumerPartition {
   size_t index = 0;  // partition number (subject suffix)
   natsSubscription* sub = nullptr;
+  bool ack_all = false;  // the consumer's ack policy is AckAll (set at open, then fixed)
   std::deque<ConsumerItem> buffer;
   std::unordered_set<uint64_t> seqs;  // stream sequences buffered or in a delivery
   bool held = false;
+  int finishing = 0;  // deliveries past Stored(), not yet acked
+  // A delivery holds it, or one's acks are still on their way: the lease
+  // is not given back meanwhile (the next holder would get redeliveries).
+  bool Busy() const { return held || finishing > 0; }
 
   // Lease (static modes: owned for good, valid forever, epoch 1).
   bool owned = false;
@@ -78,6 +84,17 @@ struct NatsConsumer::State {
   std::string worker_id;               // consume=auto only
   std::atomic<uint64_t> poison{0};
   std::atomic<uint64_t> ack_errors{0};
+  // Confirmed acks: the last ack of each partition of a delivery asks
+  // JetStream for a reply on this inbox, all at once, then the replies are
+  // awaited together (one round trip, not one per partition).
+  std::mutex ack_mu;
+  natsSubscription* ack_replies = nullptr;  // owned by the session
+  std::string ack_inbox;                    // replies go to <ack_inbox>.<n>
+  uint64_t ack_round = 0;
+  // Sends the acks of `groups` (their natsMsgs, in stream order) and waits
+  // until JetStream confirmed the last of each; false on a timeout or error.
+  // `ack_all`: per group, whether one ack of the last message covers all.
+  bool AckAndConfirm(const std::vector<std::pair<const std::vector<natsMsg*>*, bool>>& groups);
   std::atomic<uint64_t> leases_lost{0};
 
   bool HasAvailable() const {

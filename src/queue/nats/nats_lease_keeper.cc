@@ -86,7 +86,7 @@ void NatsConsumer::State::RunKeeper() {
         if (parts[slot].owned && !parts[slot].release) keep.push_back(slot);
       }
       if (keep.size() > share) {
-        std::stable_partition(keep.begin(), keep.end(), [&](size_t slot) { return parts[slot].held; });
+        std::stable_partition(keep.begin(), keep.end(), [&](size_t slot) { return parts[slot].Busy(); });
         for (size_t i = share; i < keep.size(); ++i) parts[keep[i]].release = true;
         refill.notify_all();
       } else {
@@ -140,7 +140,7 @@ void NatsConsumer::State::ReleaseAtStop() {
     const auto now = Clock::now();
     for (auto& p : parts) {
       if (p.released) give.push_back({p.index, {p.revision, p.released_clean}});
-      if (p.owned && now < p.valid_until) give.push_back({p.index, {p.revision, flushed && !p.held}});
+      if (p.owned && now < p.valid_until) give.push_back({p.index, {p.revision, flushed && !p.Busy()}});
       p.owned = false;
       p.released = false;
     }

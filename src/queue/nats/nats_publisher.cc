@@ -3,6 +3,7 @@
 // arrive on another thread before js_PublishMsgAsync returns.
 #include "queue/nats/nats_publisher.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,63 @@ Status ClosedError() { return Status(StatusCode::kIoError, "queue closed"); }
 }  // namespace
 
 NatsPublisher::NatsPublisher(const NatsQueueOptions& options) : options_(options) {}
+
+Status NatsPublisher::Encode(std::span<const Envelope> batch, std::vector<JetStreamMessage>& out) const {
+  const int64_t max_payload = natsConnection_GetMaxPayload(session_->connection());
+  // Each partition's envelopes, in batch order.
+  std::vector<std::vector<size_t>> by_partition(options_.partitions);
+  std::vector<size_t> order;  // partitions in order of first appearance
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const size_t p = PartitionOf(batch[i].message.device_uid, options_.partitions);
+    if (by_partition[p].empty()) order.push_back(p);
+    by_partition[p].push_back(i);
+  }
+  std::string buf;
+  std::vector<Envelope> chunk;
+  auto add = [&](size_t partition, size_t envelopes, std::string id) -> Status {
+    if (max_payload > 0 && static_cast<int64_t>(buf.size()) > max_payload) {
+      return Status(StatusCode::kInvalidArgument, "an envelope of " + std::to_string(buf.size()) +
+                                                      " bytes exceeds the NATS server's max_payload of " +
+                                                      std::to_string(max_payload));
+    }
+    JetStreamMessage jm;
+    jm.envelopes = envelopes;
+    jm.id = std::move(id);
+    const std::string subject = PartitionSubject(options_.prefix, partition);
+    natsStatus ns = natsMsg_Create(&jm.msg, subject.c_str(), nullptr, buf.data(), static_cast<int>(buf.size()));
+    if (ns != NATS_OK) return NatsError("cannot create a NATS message", ns);
+    out.push_back(std::move(jm));
+    return Status::Ok();
+  };
+  // One message for envelopes [from, to) of `indexes`; halved while the list
+  // would exceed the server's max_payload.
+  std::function<Status(size_t, const std::vector<size_t>&, size_t, size_t)> emit =
+      [&](size_t partition, const std::vector<size_t>& indexes, size_t from, size_t to) -> Status {
+    buf.clear();
+    if (to - from == 1) {
+      const Envelope& e = batch[indexes[from]];
+      if (Status s = EncodeEnvelope(e, buf); !s.ok()) return s;
+      return add(partition, 1, MessageId(e, buf));
+    }
+    chunk.clear();
+    for (size_t k = from; k < to; ++k) chunk.push_back(batch[indexes[k]]);
+    if (Status s = EncodeEnvelopeList(chunk, buf); !s.ok()) return s;
+    if (max_payload > 0 && static_cast<int64_t>(buf.size()) > max_payload) {
+      const size_t mid = from + (to - from) / 2;
+      if (Status s = emit(partition, indexes, from, mid); !s.ok()) return s;
+      return emit(partition, indexes, mid, to);
+    }
+    return add(partition, to - from, ListMessageId(chunk.front(), to - from, buf));
+  };
+  const size_t group = std::max<size_t>(options_.group, 1);
+  for (size_t p : order) {
+    const auto& indexes = by_partition[p];
+    for (size_t from = 0; from < indexes.size(); from += group) {
+      if (Status s = emit(p, indexes, from, std::min(indexes.size(), from + group)); !s.ok()) return s;
+    }
+  }
+  return Status::Ok();
+}
 
 Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_durable) {
   const size_t n = batch.size();
@@ -56,48 +114,24 @@ Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_
   }
 
   // Encode everything before sending anything, so an unencodable envelope
-  // refuses the whole batch untouched.
-  const int64_t max_payload = natsConnection_GetMaxPayload(session_->connection());
-  std::vector<natsMsg*> msgs(n, nullptr);
-  std::vector<std::string> ids(n);
-  std::string buf;
-  auto destroy_all = [&] {
-    for (natsMsg* m : msgs) natsMsg_Destroy(m);
-  };
-  for (size_t i = 0; i < n; ++i) {
-    buf.clear();
-    Status s = EncodeEnvelope(batch[i], buf);
-    if (!s.ok()) {
-      destroy_all();
-      release(n);
-      return s;
-    }
-    if (max_payload > 0 && static_cast<int64_t>(buf.size()) > max_payload) {
-      destroy_all();
-      release(n);
-      return Status(StatusCode::kInvalidArgument, "an envelope of " + std::to_string(buf.size()) +
-                                                      " bytes exceeds the NATS server's max_payload of " +
-                                                      std::to_string(max_payload));
-    }
-    ids[i] = MessageId(batch[i], buf);
-    const std::string subject =
-        PartitionSubject(options_.prefix, PartitionOf(batch[i].message.device_uid, options_.partitions));
-    natsStatus ns = natsMsg_Create(&msgs[i], subject.c_str(), nullptr, buf.data(), static_cast<int>(buf.size()));
-    if (ns != NATS_OK) {
-      destroy_all();
-      release(n);
-      return NatsError("cannot create a NATS message", ns);
-    }
+  // refuses the whole batch untouched. Envelopes of one partition travel
+  // together, up to `group` per JetStream message, in batch order.
+  std::vector<JetStreamMessage> msgs;
+  if (Status s = Encode(batch, msgs); !s.ok()) {
+    for (auto& jm : msgs) natsMsg_Destroy(jm.msg);
+    release(n);
+    return s;
   }
+  const size_t count = msgs.size();
 
   auto shared = std::make_shared<Batch>();
   shared->remaining = n;
   shared->on_durable = std::move(on_durable);
-  size_t sent = 0;
+  size_t sent = 0, sent_envelopes = 0;
   Status failure;
   bool closed = false;
-  for (; sent < n; ++sent) {
-    natsMsg* m = msgs[sent];
+  for (; sent < count; ++sent) {
+    natsMsg* m = msgs[sent].msg;
     {
       std::lock_guard lock(mu_);
       if (closed_) {
@@ -105,13 +139,13 @@ Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_
         closed = true;
         break;
       }
-      pending_.emplace(m, shared);
+      pending_.emplace(m, Pending{shared, msgs[sent].envelopes});
     }
     jsPubOptions po;
     jsPubOptions_Init(&po);
-    po.MsgId = ids[sent].c_str();
+    po.MsgId = msgs[sent].id.c_str();
     po.MaxWait = options_.publish_timeout.count();
-    natsStatus ns = js_PublishMsgAsync(session_->js(), &msgs[sent], &po);
+    natsStatus ns = js_PublishMsgAsync(session_->js(), &msgs[sent].msg, &po);
     if (ns != NATS_OK) {
       // libnats kept no reference (msgs[sent] is still ours): unregister it.
       failure = NatsError("JetStream publish failed", ns);
@@ -119,8 +153,9 @@ Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_
       pending_.erase(m);
       break;
     }
+    sent_envelopes += msgs[sent].envelopes;
   }
-  for (size_t i = sent; i < n; ++i) natsMsg_Destroy(msgs[i]);
+  for (size_t i = sent; i < count; ++i) natsMsg_Destroy(msgs[i].msg);
 
   if (sent == 0) {
     release(n);
@@ -128,12 +163,12 @@ Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_
     return Status(StatusCode::kBusy, failure.message());  // nothing left: the caller may retry the same batch
   }
   batch.clear();
-  if (sent < n) {
+  if (sent_envelopes < n) {
     DurableCallback cb;
     {
       std::lock_guard lock(mu_);
-      in_flight_ -= n - sent;
-      shared->remaining -= n - sent;
+      in_flight_ -= n - sent_envelopes;
+      shared->remaining -= n - sent_envelopes;
       if (!shared->done) {
         shared->done = true;
         cb = std::move(shared->on_durable);
@@ -156,10 +191,11 @@ void NatsPublisher::Settle(natsMsg* msg, const jsPubAckErr* pae) {
     std::lock_guard lock(mu_);
     auto it = pending_.find(msg);
     if (it == pending_.end()) return;  // failed by Close() already
-    std::shared_ptr<Batch> batch = std::move(it->second);
+    std::shared_ptr<Batch> batch = std::move(it->second.batch);
+    const size_t envelopes = it->second.envelopes;
     pending_.erase(it);
-    --in_flight_;
-    --batch->remaining;
+    in_flight_ -= envelopes;
+    batch->remaining -= envelopes;
     if (batch->done) return;
     if (pae != nullptr && pae->Err != NATS_OK) {
       std::string text = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
@@ -179,8 +215,9 @@ void NatsPublisher::Close() {
     std::lock_guard lock(mu_);
     if (closed_) return;
     closed_ = true;
-    in_flight_ -= pending_.size();  // slots of batches still being sent are released by their Publish
-    for (auto& [msg, batch] : pending_) {
+    for (auto& [msg, p] : pending_) {
+      in_flight_ -= p.envelopes;  // slots of batches still being sent are released by their Publish
+      const auto& batch = p.batch;
       if (!batch->done) {
         batch->done = true;
         if (batch->on_durable) failed.push_back(std::move(batch->on_durable));

@@ -1,9 +1,11 @@
-// NatsPublisher: the producing half of NatsQueue. Publishes every envelope
-// of a batch asynchronously to its partition subject and calls the batch's
-// DurableCallback once JetStream has acknowledged all of them (or with an
-// error as soon as one fails or is not acknowledged within publish_timeout).
+// NatsPublisher: the producing half of NatsQueue. Publishes the envelopes of
+// a batch asynchronously to their partition subjects — those of one
+// partition together, up to `group` per JetStream message — and calls the
+// batch's DurableCallback once JetStream has acknowledged all of them (or
+// with an error as soon as one fails or is not acknowledged within
+// publish_timeout).
 //
-// A bounded window of un-acknowledged messages is the backpressure: a batch
+// A bounded window of un-acknowledged envelopes is the backpressure: a batch
 // that does not fit is refused with kBusy and left untouched, so a listener
 // stops reading its device instead of fleetd buffering without limit. The
 // window is ours, not libnats' (which would block the caller for StallWait).
@@ -14,6 +16,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -47,7 +51,7 @@ class NatsPublisher {
   // publishes. Acks that arrive afterwards are ignored. Idempotent.
   void Close();
 
-  // Messages handed to JetStream and not acknowledged yet.
+  // Envelopes handed to JetStream and not acknowledged yet.
   size_t in_flight() const;
 
   // libnats' jsPubAckHandler (runs on a libnats thread; closure = this).
@@ -55,12 +59,24 @@ class NatsPublisher {
 
  private:
   struct Batch;
+  struct JetStreamMessage {
+    natsMsg* msg = nullptr;
+    std::string id;        // Nats-Msg-Id, for JetStream's duplicate window
+    size_t envelopes = 0;  // how many it carries
+  };
+  // Builds the batch's JetStream messages (appended to `out`, which the
+  // caller destroys on error).
+  Status Encode(std::span<const Envelope> batch, std::vector<JetStreamMessage>& out) const;
   void Settle(natsMsg* msg, const jsPubAckErr* pae);
 
   const NatsQueueOptions options_;
   NatsSession* session_ = nullptr;
   mutable std::mutex mu_;
-  std::unordered_map<natsMsg*, std::shared_ptr<Batch>> pending_;  // by the message libnats holds
+  struct Pending {
+    std::shared_ptr<Batch> batch;
+    size_t envelopes = 0;  // how many of the batch's envelopes this message carries
+  };
+  std::unordered_map<natsMsg*, Pending> pending_;  // by the message libnats holds
   size_t in_flight_ = 0;  // reserved window slots (pending_ plus batches being sent)
   bool closed_ = false;
 };

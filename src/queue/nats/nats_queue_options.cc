@@ -252,6 +252,9 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
     } else if (key == "window") {
       if (!(s = ParseCount(key, value, 1, 1000000, n)).ok()) return s;
       o.window = n;
+    } else if (key == "group") {
+      if (!(s = ParseCount(key, value, 1, 1000, n)).ok()) return s;
+      o.group = n;
     } else if (key == "fetch_batch") {
       if (!(s = ParseCount(key, value, 1, 10000, n)).ok()) return s;
       o.fetch_batch = n;
@@ -285,7 +288,7 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
       has_consume = true;
     } else {
       return Bad("unknown parameter '" + std::string(key) +
-                 "' (known: stream, prefix, partitions, durable, consume, lease, window, publish_timeout, max_age, "
+                 "' (known: stream, prefix, partitions, durable, consume, lease, window, group, publish_timeout, max_age, "
                  "max_bytes, dedup_window, replicas, ack_wait, fetch_batch, max_ack_pending, connect_timeout)");
     }
     if (amp == std::string_view::npos) break;

@@ -17,7 +17,8 @@
 //                            0-3,8: exactly these, statically (ranges must not
 //                              overlap between processes; not checked)
 //   lease=10s              consume=auto only: lease time, 2s..1h; renewed every lease/3
-//   window=4096            outstanding publish acks, 1..1000000
+//   window=4096            outstanding published envelopes, 1..1000000
+//   group=64               envelopes per JetStream message (one partition), 1..1000
 //   publish_timeout=5s     a publish not acked by then fails its batch
 //   max_age=7d max_bytes=10GiB dedup_window=2m replicas=1   stream limits
 //   ack_wait=30s fetch_batch=256 max_ack_pending=4096        consumer settings
@@ -49,6 +50,9 @@ struct NatsQueueOptions {
   std::vector<size_t> consume;  // explicit partitions; empty: see consume_mode
   std::chrono::milliseconds lease{10000};
   size_t window = 4096;
+  // At most this many envelopes of one partition share a JetStream message
+  // (the list form of envelope_codec.h); 1 = one message per envelope.
+  size_t group = 64;
   std::chrono::milliseconds publish_timeout{5000};
   std::chrono::milliseconds max_age{7LL * 24 * 3600 * 1000};
   int64_t max_bytes = 10LL << 30;

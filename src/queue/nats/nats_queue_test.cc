@@ -97,8 +97,16 @@ INSTANTIATE_TEST_SUITE_P(Nats, QueueContractTest,
 
 // --- The JetStream meaning of the six contract tests filtered out ---
 
+// FreshOptions with one envelope per JetStream message, for the tests whose
+// depth() counts are per message.
+NatsQueueOptions Ungrouped() {
+  NatsQueueOptions o = FreshOptions();
+  o.group = 1;
+  return o;
+}
+
 TEST(NatsQueueTest, NatsInsteadOfAckCompletesCallback_DurableWhenStoredThenAckedOnce) {
-  auto q = OpenOrFail(FreshOptions());
+  auto q = OpenOrFail(Ungrouped());
   ASSERT_NE(q, nullptr);
   CallbackProbe probe;
   ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2), QueueEnvelope("A", 3)}, probe.Callback()).ok());
@@ -181,7 +189,7 @@ TEST(NatsQueueTest, NatsInsteadOfFullQueue_FullWindowRefusesWithBusyAndKeepsNoth
 }
 
 TEST(NatsQueueTest, NatsInsteadOfNackRedelivers_NackRedeliversFromTheFrontInOrder) {
-  auto q = OpenOrFail(FreshOptions());
+  auto q = OpenOrFail(Ungrouped());
   ASSERT_NE(q, nullptr);
   CallbackProbe probe;
   std::vector<Envelope> batch;
@@ -204,6 +212,148 @@ TEST(NatsQueueTest, NatsInsteadOfNackRedelivers_NackRedeliversFromTheFrontInOrde
     again->Ack();
   }
   EXPECT_EQ(order, (std::vector<TimestampMs>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(q->depth(), 0u);
+}
+
+// Drains the queue, acking each delivery; returns the fix times seen.
+std::vector<TimestampMs> DrainAcking(Queue& q, size_t want) {
+  std::vector<TimestampMs> seen;
+  while (seen.size() < want) {
+    auto d = q.Fetch(100, 5s);
+    if (!d) break;
+    for (const auto& e : d->envelopes()) seen.push_back(*e.message.ts);
+    d->Ack();
+  }
+  return seen;
+}
+
+jsAckPolicy ConsumerPolicy(const NatsQueueOptions& o, size_t partition) {
+  auto session = NatsSession::Connect(o, nullptr, nullptr);
+  if (!session.ok()) return static_cast<jsAckPolicy>(-1);
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode jerr{};
+  const std::string name = ConsumerName(o.durable, partition);
+  if (js_GetConsumerInfo(&ci, (*session)->js(), o.stream.c_str(), name.c_str(), nullptr, &jerr) != NATS_OK) {
+    return static_cast<jsAckPolicy>(-1);
+  }
+  const jsAckPolicy policy = ci->Config->AckPolicy;
+  jsConsumerInfo_Destroy(ci);
+  return policy;
+}
+
+// New consumers ack with AckAll (one ack per partition and batch); every
+// message of a batch is then acked (depth 0, nothing redelivered), and a
+// consumer an earlier fleetd created with explicit acks keeps working.
+TEST(NatsQueueTest, AckAllConsumersAndLegacyExplicitOnes) {
+  NatsQueueOptions o = FreshOptions();
+  o.ack_wait = 1s;  // anything left un-acked would come back quickly
+  {
+    auto q = OpenOrFail(o);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(ConsumerPolicy(o, 0), js_AckAll);
+    std::vector<Envelope> batch;
+    for (int i = 1; i <= 50; ++i) batch.push_back(QueueEnvelope("dev" + std::to_string(i % 7), i, i % 7));
+    CallbackProbe probe;
+    ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+    ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+    EXPECT_EQ(DrainAcking(*q, 50).size(), 50u);
+    EXPECT_EQ(q->depth(), 0u);
+    std::this_thread::sleep_for(1500ms);  // past ack_wait: an un-acked message would be redelivered
+    EXPECT_EQ(q->Fetch(100, 200ms), nullptr) << "a message was not covered by the acks";
+  }
+  // Legacy: the consumers exist with explicit acks before fleetd opens them.
+  NatsQueueOptions legacy = FreshOptions();
+  legacy.ack_wait = 1s;
+  {
+    auto first = OpenOrFail(legacy);  // creates stream and (AckAll) consumers
+    ASSERT_NE(first, nullptr);
+  }
+  {
+    auto session = NatsSession::Connect(legacy, nullptr, nullptr);
+    ASSERT_TRUE(session.ok());
+    for (size_t p = 0; p < legacy.partitions; ++p) {
+      const std::string name = ConsumerName(legacy.durable, p);
+      const std::string filter = PartitionSubject(legacy.prefix, p);
+      ASSERT_EQ(js_DeleteConsumer((*session)->js(), legacy.stream.c_str(), name.c_str(), nullptr, nullptr), NATS_OK);
+      jsConsumerConfig cfg;
+      jsConsumerConfig_Init(&cfg);
+      cfg.Durable = name.c_str();
+      cfg.FilterSubject = filter.c_str();
+      cfg.AckPolicy = js_AckExplicit;
+      cfg.AckWait = 1000000000LL;
+      jsConsumerInfo* ci = nullptr;
+      ASSERT_EQ(js_AddConsumer(&ci, (*session)->js(), legacy.stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
+      jsConsumerInfo_Destroy(ci);
+    }
+  }
+  auto q = OpenOrFail(legacy);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(ConsumerPolicy(legacy, 0), js_AckExplicit);
+  std::vector<Envelope> batch;
+  for (int i = 1; i <= 30; ++i) batch.push_back(QueueEnvelope("dev" + std::to_string(i % 5), i, i % 5));
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+  EXPECT_EQ(DrainAcking(*q, 30).size(), 30u);
+  EXPECT_EQ(q->depth(), 0u);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(q->Fetch(100, 200ms), nullptr) << "an explicit consumer's message was not acked";
+}
+
+// A grouped message is never split between deliveries: a Fetch smaller
+// than the first message returns it whole; a later message that would not
+// fit waits for the next Fetch. Order and exactly-once hold.
+TEST(NatsQueueTest, GroupedMessagesComeWholeAndInOrder) {
+  NatsQueueOptions o = FreshOptions();
+  o.partitions = 1;
+  o.group = 4;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  std::vector<Envelope> batch;
+  for (int i = 1; i <= 10; ++i) batch.push_back(QueueEnvelope("A", i));  // messages of 4, 4, 2
+  ASSERT_TRUE(q->Publish(std::move(batch), probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+  EXPECT_TRUE(probe.last_ok);
+  EXPECT_EQ(q->depth(), 3u) << "three JetStream messages";
+  auto first = q->Fetch(2, 2s);
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->envelopes().size(), 4u) << "the first message comes whole";
+  first->Ack();
+  auto second = q->Fetch(5, 2s);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->envelopes().size(), 4u) << "4 + 2 would exceed 5: the 2 wait";
+  second->Ack();
+  auto third = q->Fetch(5, 2s);
+  ASSERT_NE(third, nullptr);
+  ASSERT_EQ(third->envelopes().size(), 2u);
+  EXPECT_EQ(third->envelopes()[0].message.ts, 9);
+  EXPECT_EQ(third->envelopes()[1].message.ts, 10);
+  third->Ack();
+  EXPECT_EQ(q->depth(), 0u);
+}
+
+// Written but never acked (the process stopped between Stored and Ack):
+// JetStream delivers the messages again, so they are rewritten, not lost.
+TEST(NatsQueueTest, NackAfterStoredRedeliversForARewrite) {
+  auto q = OpenOrFail(FreshOptions());
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, probe.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return probe.calls == 1; }, 5s));
+  auto d = q->Fetch(10, 2s);
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->envelopes().size(), 2u);
+  d->Stored();
+  d->Nack();
+  std::vector<TimestampMs> again;
+  while (again.size() < 2) {
+    auto next = q->Fetch(10, 5s);
+    ASSERT_NE(next, nullptr) << "not redelivered";
+    for (const auto& e : next->envelopes()) again.push_back(*e.message.ts);
+    next->Ack();
+  }
+  EXPECT_EQ(again, (std::vector<TimestampMs>{1, 2}));
   EXPECT_EQ(q->depth(), 0u);
 }
 
@@ -381,9 +531,13 @@ TEST(NatsQueueTest, RepublishAfterACrashIsStoredOnce) {
   EXPECT_EQ(q->Fetch(10, 200ms), nullptr);
 }
 
+// Each partition's envelopes of a batch share JetStream messages, `group`
+// at a time: 20 envelopes over 4 partitions with group=3 are
+// sum(ceil(n/3)) messages, each on its partition's subject.
 TEST(NatsQueueTest, DevicesLandOnTheirStablePartition) {
   NatsQueueOptions o = FreshOptions();
   o.partitions = 4;
+  o.group = 3;
   auto q = OpenOrFail(o);
   ASSERT_NE(q, nullptr);
   std::vector<Envelope> batch;
@@ -404,7 +558,7 @@ TEST(NatsQueueTest, DevicesLandOnTheirStablePartition) {
     ASSERT_EQ(js_GetConsumerInfo(&ci, (*inspect)->js(), o.stream.c_str(), ConsumerName(o.durable, p).c_str(), nullptr,
                                  nullptr),
               NATS_OK);
-    EXPECT_EQ(ci->NumPending, expected[p]) << "partition " << p;
+    EXPECT_EQ(ci->NumPending, (expected[p] + 2) / 3) << "partition " << p << ": messages of up to 3 envelopes";
     EXPECT_STREQ(ci->Config->FilterSubject, PartitionSubject(o.prefix, p).c_str());
     jsConsumerInfo_Destroy(ci);
   }

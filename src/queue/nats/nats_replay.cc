@@ -228,23 +228,26 @@ Result<ReplayStats> ReplayStream(const NatsQueueOptions& options, const ReplayWi
         break;
       }
       last_seq = seq;
-      ++stats.read;
       if (seq == end_seq) done = true;
       const auto* data = reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg));
-      auto decoded = DecodeEnvelope({data, static_cast<size_t>(natsMsg_GetDataLength(msg))});
+      auto decoded = DecodeEnvelopes({data, static_cast<size_t>(natsMsg_GetDataLength(msg))});
       if (!decoded.ok()) {
+        ++stats.read;
         ++stats.undecodable;
         continue;
       }
-      if (!window.device_uid.empty() && decoded->message.device_uid != window.device_uid) {
-        ++stats.skipped_other_devices;
-        continue;
-      }
-      batch.push_back(std::move(*decoded));
-      if (batch.size() == window.batch_size) {
-        if (Status st = flush(); !st.ok()) {
-          natsMsgList_Destroy(&list);
-          return st;
+      stats.read += decoded->size();
+      for (Envelope& e : *decoded) {  // a message may carry several envelopes of its partition
+        if (!window.device_uid.empty() && e.message.device_uid != window.device_uid) {
+          ++stats.skipped_other_devices;
+          continue;
+        }
+        batch.push_back(std::move(e));
+        if (batch.size() >= window.batch_size) {
+          if (Status st = flush(); !st.ok()) {
+            natsMsgList_Destroy(&list);
+            return st;
+          }
         }
       }
     }

@@ -41,9 +41,9 @@ struct ReplayWindow {
 };
 
 struct ReplayStats {
-  uint64_t read = 0;                   // messages of the window read from the stream
+  uint64_t read = 0;                   // envelopes of the window read from the stream (+ undecodable messages)
   uint64_t delivered = 0;              // envelopes handed to the callback
-  uint64_t skipped_other_devices = 0;  // read, but of another device than window.device_uid
+  uint64_t skipped_other_devices = 0;  // envelopes read, but of another device than window.device_uid
   uint64_t undecodable = 0;            // read, but not an envelope (the durable consumers terminate these)
 };
 

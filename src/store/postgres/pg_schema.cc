@@ -30,11 +30,21 @@
 // role's users columns to everything but password_hash, and adds the two
 // SECURITY DEFINER lookups the API makes before it knows the tenant
 // (fleetd_login_lookup, fleetd_find_device). docs/postgres.md has the why.
+// Migration 3 adds a third, fleetd_tenant_id, with which an API process
+// resolves the tenant names of the tenant -> DSN map (routed_postgres_store.h).
+//
+// Placement by search_path: a tenant DSN may put the schema in a schema of
+// its own (options=-csearch_path%3D<schema>). Every statement here names its
+// objects unqualified, so they land in the session's current schema; the
+// first schema search_path names must therefore exist, or unqualified names
+// would silently resolve in a later entry (public: the shared tables).
+// Migrate creates it when asked, CheckSearchPathSchema refuses its absence.
 // Creating fleetd_api needs CREATEROLE once per cluster; where the migrating
 // role lacks it, a superuser creates the role beforehand
 // (CREATE ROLE fleetd_api NOLOGIN) and the migration only grants to it.
 #include "store/postgres/pg_schema.h"
 
+#include <optional>
 #include <string>
 
 #include "store/postgres/pg_locks.h"
@@ -227,6 +237,28 @@ END $$;
 REVOKE ALL ON FUNCTION fleetd_login_lookup(text), fleetd_find_device(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fleetd_login_lookup(text), fleetd_find_device(bytea) TO fleetd_api;
 )sql"},
+    {"tenant lookup for the tenant map", R"sql(
+-- The tenant -> DSN map names tenants; a process under the API role
+-- resolves those names once at start, by exact name, as the owner.
+CREATE FUNCTION fleetd_tenant_id(p_name text)
+  RETURNS bigint
+  LANGUAGE sql STABLE SECURITY DEFINER
+  AS $f$ SELECT t.id FROM tenants t WHERE t.name = p_name $f$;
+DO $$
+BEGIN
+  EXECUTE format('ALTER FUNCTION fleetd_tenant_id(text) SET search_path = %I, pg_temp', current_schema());
+END $$;
+REVOKE ALL ON FUNCTION fleetd_tenant_id(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fleetd_tenant_id(text) TO fleetd_api;
+-- A schema other than public (a tenant DSN's own) grants nobody USAGE by
+-- default, and without it the API role would not even see the tables.
+DO $$
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO fleetd_api', current_schema());
+EXCEPTION WHEN insufficient_privilege THEN
+  NULL;  -- not the schema's owner: its owner grants it (the API's Open says so)
+END $$;
+)sql"},
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -244,12 +276,56 @@ Result<int> CurrentSchemaVersion(Connection& conn) {
   return static_cast<int>(r->Int64(0, 0));
 }
 
-Result<MigrationReport> Migrate(Connection& conn) {
+Result<std::optional<std::string>> SearchPathSchema(Connection& conn) {
+  auto first = conn.Exec("SELECT btrim(split_part(current_setting('search_path'), ',', 1))", "read search_path");
+  if (!first.ok()) return first.status();
+  const std::string entry = first->String(0, 0);
+  if (entry.empty() || entry == "$user" || entry == "\"$user\"") return std::optional<std::string>();
+  auto parsed = conn.Exec("SELECT (parse_ident($1))[1], cardinality(parse_ident($1))::bigint", Params().Text(entry),
+                          "read search_path");
+  if (!parsed.ok() || parsed->Int64(0, 1) != 1) {
+    return Status(StatusCode::kInvalidArgument, "search_path starts with '" + entry + "', which is not a schema name");
+  }
+  return std::optional<std::string>(parsed->String(0, 0));
+}
+
+Status CheckSearchPathSchema(Connection& conn) {
+  auto wanted = SearchPathSchema(conn);
+  if (!wanted.ok()) return wanted.status();
+  if (!*wanted) return Status::Ok();
+  auto current = conn.Exec(
+      "SELECT coalesce(current_schema()::text, ''), current_database()::text,"
+      " to_regnamespace(quote_ident($1)) IS NOT NULL, current_user::text",
+      Params().Text(**wanted), "read schema");
+  if (!current.ok()) return current.status();
+  if (current->String(0, 0) == **wanted) return Status::Ok();
+  const std::string where = "schema '" + **wanted + "' (the first in search_path) ";
+  if (current->Bool(0, 2)) {  // it exists, but search_path skips schemas without USAGE
+    return Status(StatusCode::kPermissionDenied, where + "is not usable by " + current->String(0, 3) +
+                                                     ": GRANT USAGE ON SCHEMA " + **wanted + " TO " +
+                                                     current->String(0, 3));
+  }
+  return Status(StatusCode::kInternal, where + "does not exist in database '" + current->String(0, 1) +
+                                           "': run fleetd migrate, which creates it");
+}
+
+Result<MigrationReport> Migrate(Connection& conn, bool create_search_path_schema) {
   Transaction txn(conn);
   if (Status s = txn.Begin(); !s.ok()) return s;
   if (auto r = conn.Exec("SELECT pg_advisory_xact_lock($1)", Params().Int64(kMigrationLock), "lock migrations");
       !r.ok()) {
     return r.status();
+  }
+  if (create_search_path_schema) {
+    auto schema = SearchPathSchema(conn);
+    if (!schema.ok()) return schema.status();
+    if (*schema) {
+      auto ddl = conn.Exec("SELECT format('CREATE SCHEMA IF NOT EXISTS %I', $1::text)", Params().Text(**schema),
+                           "quote schema name");
+      if (!ddl.ok()) return ddl.status();
+      if (Status s = conn.Script(ddl->String(0, 0).c_str(), "create schema " + **schema); !s.ok()) return s;
+    }
+    if (Status s = CheckSearchPathSchema(conn); !s.ok()) return s;
   }
   if (Status s = conn.Script("CREATE TABLE IF NOT EXISTS schema_migrations ("
                              " version integer PRIMARY KEY,"

@@ -6,6 +6,7 @@
 // append-only: a released one is never edited, a change is a new entry.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,20 @@ struct MigrationReport {
 // Brings the database to SchemaVersion(). kInternal if it is newer than this
 // build (a newer fleetd migrated it); the server's error, coded by pg_error.h,
 // if a migration fails (then nothing of that migration stays).
-Result<MigrationReport> Migrate(Connection& conn);
+// `create_search_path_schema`: first creates the schema SearchPathSchema
+// names, if any and missing (a tenant DSN that places the tables in a schema
+// of their own; needs CREATE on the database).
+Result<MigrationReport> Migrate(Connection& conn, bool create_search_path_schema = false);
+
+// The first schema the session's search_path names (parsed as an
+// identifier: unquoted names fold to lower case), or nullopt when that is
+// "$user" or nothing, i.e. the server's default choice stands.
+// kInvalidArgument when the entry is not a plain schema name.
+Result<std::optional<std::string>> SearchPathSchema(Connection& conn);
+// kInternal (naming the schema, the database and `fleetd migrate`) when
+// SearchPathSchema names a schema that does not exist, so unqualified names
+// would resolve in a later entry of search_path (often public, the shared
+// tables). Ok when search_path names none.
+Status CheckSearchPathSchema(Connection& conn);
 
 }  // namespace fleetd::pg

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "app/adapters.h"
+#include "core/time_util.h"
 #include "servers/server_process.h"
 #include "store/postgres/pg_test_environment.h"
 
@@ -66,6 +67,71 @@ TEST(PostgresAdapterTest, ProcessesOpenWithoutMigratingAndTheApiNodeIsConfined) 
     ASSERT_TRUE(own.ok());
     EXPECT_EQ(own->size(), 1u);
   }
+}
+
+// With a tenant -> DSN map OpenStore routes (routed_postgres_store_test.cc
+// has the routing itself), for the processes and the API node alike, and
+// StoreMaintenance maintains every database of the map.
+TEST(PostgresAdapterTest, ATenantMapOpensARoutedStoreMaintainedInEveryDatabase) {
+  auto shared_db = Cluster()->CreateDatabase();
+  auto acme_db = Cluster()->CreateDatabase();
+  ASSERT_TRUE(shared_db.ok() && acme_db.ok());
+  const std::string shared = Cluster()->SuperuserUrl(*shared_db);
+  const std::string acme = Cluster()->SuperuserUrl(*acme_db);
+  StoreOpenOptions options;
+  options.tenant_dsns = {{"acme", acme}};
+  auto missing = OpenStore(shared, options);
+  ASSERT_FALSE(missing.ok()) << "acme is not a tenant yet";
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("tenant 'acme'"), std::string::npos) << missing.status().message();
+
+  auto directory = OpenStore(shared);  // what `fleetd tenant add` opens: the shared store alone
+  ASSERT_TRUE(directory.ok());
+  auto t = (*directory)->AddTenant("acme");
+  ASSERT_TRUE(t.ok());
+  auto d = (*directory)->AddDevice(t->id, "uid-acme", "truck");
+  ASSERT_TRUE(d.ok());
+  auto store = OpenStore(shared, options);  // migrates, as the admin commands' default does
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Message m;
+  m.device_uid = "uid-acme";
+  m.ts = NowMs() - 60000;  // maintenance runs at the real time: within the raw retention
+  m.received_at = *m.ts;
+  m.lat = 1;
+  m.lng = 2;
+  std::vector<Envelope> batch = {Envelope{t->id, d->id, m}};
+  ASSERT_TRUE((*store)->WriteBatch(batch).ok());
+  auto in_acme = pgtest::SqlSession::Connect(acme);
+  auto in_shared = pgtest::SqlSession::Connect(shared);
+  ASSERT_TRUE(in_acme.ok() && in_shared.ok());
+  EXPECT_EQ((*in_acme)->Scalar("SELECT count(*) FROM positions"), "1");
+  EXPECT_EQ((*in_shared)->Scalar("SELECT count(*) FROM positions"), "0");
+
+  auto maintain = StoreMaintenance(**store);
+  ASSERT_TRUE(maintain);
+  Status ran = maintain();
+  ASSERT_TRUE(ran.ok()) << ran.ToString();
+  EXPECT_EQ((*in_acme)->Scalar("SELECT count(*) FROM position_rollups_hourly"), "1") << "maintained in acme's database";
+
+  StoreOpenOptions api = options;
+  api.migrate = false;
+  api.api_role = true;
+  auto node = OpenStore(shared, api);
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  auto own = (*node)->LatestPositions(t->id);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].device_id, d->id);
+
+  auto sqlite = OpenStore("sqlite:/tmp/fleetd-adapter-test-never-created.db", options);
+  ASSERT_FALSE(sqlite.ok());
+  EXPECT_EQ(sqlite.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(sqlite.status().message().find("needs a postgresql:// store"), std::string::npos);
+  store->reset();
+  node->reset();
+  directory->reset();
+  (void)Cluster()->DropDatabase(*shared_db);
+  (void)Cluster()->DropDatabase(*acme_db);
 }
 
 TEST(PostgresAdapterTest, BadUrlsAreInvalidArgumentsWithoutThePassword) {

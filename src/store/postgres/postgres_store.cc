@@ -173,13 +173,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
 
 Status PostgresStore::Prepare(Connection& conn) {
   if (options_.migrate) {
-    auto report = pg::Migrate(conn);
+    auto report = pg::Migrate(conn, options_.search_path_schema);
     if (!report.ok()) return report.status();
     opened_migration_ = *report;
     if (Status s = EnsureDays(conn, pg::DaysAhead(NowMs(), options_.partitions_ahead_days), false); !s.ok()) {
       return s;
     }
   } else {
+    if (options_.search_path_schema) {
+      if (Status s = pg::CheckSearchPathSchema(conn); !s.ok()) return s;
+    }
     auto version = pg::CurrentSchemaVersion(conn);
     if (!version.ok()) return version.status();
     if (*version > pg::SchemaVersion()) {
@@ -220,7 +223,7 @@ Result<pg::MigrationReport> PostgresStore::Migrate() {
   }
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
-  return pg::Migrate(**lease);
+  return pg::Migrate(**lease, options_.search_path_schema);
 }
 
 Status PostgresStore::EnsureDays(Connection& conn, const std::vector<int64_t>& days, bool recheck) {
@@ -381,7 +384,28 @@ Result<int64_t> PostgresStore::DeviceIdForHistory(Connection& conn, int64_t tena
   return r->Int64(0, 0);
 }
 
+Result<int64_t> PostgresStore::HistoryDeviceId(int64_t tenant_id, const std::string& uid) {
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  Connection& conn = **lease;
+  Transaction txn(conn);
+  if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
+  if (Status s = txn.SetTenant(tenant_id); !s.ok()) return s;
+  auto device_id = DeviceIdForHistory(conn, tenant_id, uid);
+  if (!device_id.ok()) return device_id.status();
+  if (Status s = txn.Commit(); !s.ok()) return s;
+  return *device_id;
+}
+
 Result<PositionPage> PostgresStore::QueryPositions(const PositionQuery& query) {
+  return ReadPositions(query, std::nullopt);
+}
+
+Result<PositionPage> PostgresStore::QueryDevicePositions(int64_t device_id, const PositionQuery& query) {
+  return ReadPositions(query, device_id);
+}
+
+Result<PositionPage> PostgresStore::ReadPositions(const PositionQuery& query, std::optional<int64_t> known_device) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   const int limit = std::clamp(query.limit, 1, kMaxPageSize);
@@ -400,7 +424,8 @@ Result<PositionPage> PostgresStore::QueryPositions(const PositionQuery& query) {
     Transaction txn(conn);
     if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
     if (Status s = txn.SetTenant(query.tenant_id); !s.ok()) return s;
-    auto device_id = DeviceIdForHistory(conn, query.tenant_id, query.device_uid);
+    auto device_id = known_device ? Result<int64_t>(*known_device)
+                                  : DeviceIdForHistory(conn, query.tenant_id, query.device_uid);
     if (!device_id.ok()) return device_id.status();
     auto r = conn.Exec(
         "SELECT ts, body FROM positions WHERE device_id = $1 AND tenant_id = $2 AND ts >= $3 AND ts < $4"
@@ -421,6 +446,22 @@ Result<PositionPage> PostgresStore::QueryPositions(const PositionQuery& query) {
   if (page.positions.size() == static_cast<size_t>(limit)) page.next = rows->Int64(rows->rows() - 1, 0);
   return page;
 }
+
+namespace {
+
+// Rows of (tenant_id, device_id, body) as envelopes.
+Result<std::vector<Envelope>> LatestEnvelopes(const pg::QueryResult& rows) {
+  std::vector<Envelope> out;
+  out.reserve(static_cast<size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) {
+    auto message = MessageFromJsonText(rows.Bytes(i, 2));
+    if (!message.ok()) return CorruptBody(message.status());
+    out.push_back(Envelope{rows.Int64(i, 0), rows.Int64(i, 1), std::move(*message)});
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::vector<Envelope>> PostgresStore::LatestPositions(std::optional<int64_t> tenant_id) {
   std::optional<pg::QueryResult> rows;
@@ -446,14 +487,38 @@ Result<std::vector<Envelope>> PostgresStore::LatestPositions(std::optional<int64
     if (Status s = txn.Commit(); !s.ok()) return s;
     rows.emplace(std::move(*r));
   }
-  std::vector<Envelope> out;
-  out.reserve(static_cast<size_t>(rows->rows()));
-  for (int i = 0; i < rows->rows(); ++i) {
-    auto message = MessageFromJsonText(rows->Bytes(i, 2));
-    if (!message.ok()) return CorruptBody(message.status());
-    out.push_back(Envelope{rows->Int64(i, 0), rows->Int64(i, 1), std::move(*message)});
+  return LatestEnvelopes(*rows);
+}
+
+Result<std::vector<Envelope>> PostgresStore::LatestDevicePositions(int64_t tenant_id,
+                                                                   std::span<const int64_t> device_ids) {
+  if (device_ids.empty()) return std::vector<Envelope>();
+  std::string ids = "{";  // a bigint[] literal, cast on the server
+  for (size_t i = 0; i < device_ids.size(); ++i) {
+    if (i > 0) ids += ',';
+    ids += std::to_string(device_ids[i]);
   }
-  return out;
+  ids += '}';
+  std::optional<pg::QueryResult> rows;
+  {
+    auto lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    Connection& conn = **lease;
+    Transaction txn(conn);
+    if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
+    if (Status s = txn.SetTenant(tenant_id); !s.ok()) return s;
+    auto r = conn.Exec(
+        "SELECT $1::bigint, d.id, p.body FROM unnest($2::text::bigint[]) AS d (id)"
+        " CROSS JOIN LATERAL (SELECT body FROM positions"
+        "   WHERE device_id = d.id AND tenant_id = $1 AND lat IS NOT NULL AND lng IS NOT NULL"
+        "   ORDER BY ts DESC LIMIT 1) p"
+        " ORDER BY d.id",
+        Params().Int64(tenant_id).Text(ids), "latest positions");
+    if (!r.ok()) return r.status();
+    if (Status s = txn.Commit(); !s.ok()) return s;
+    rows.emplace(std::move(*r));
+  }
+  return LatestEnvelopes(*rows);
 }
 
 }  // namespace fleetd

@@ -94,6 +94,13 @@ struct PostgresStoreOptions {
   // a superuser), falling back to the staging path for a batch that meets a
   // stored key. false: always the staging path.
   bool direct_copy = true;
+  // The session's search_path places the schema (a tenant DSN of the tenant
+  // -> DSN map, options=-csearch_path%3D<schema>): migrating creates the
+  // first schema search_path names if it is missing, and Open refuses a
+  // session where that schema does not exist, since unqualified names would
+  // then resolve in a later entry, usually the shared tables in public
+  // (pg_schema.h, CheckSearchPathSchema).
+  bool search_path_schema = false;
   int pool_size = 4;               // 1..1000 connections
   int connect_timeout_s = 5;       // 1..3600, unless the URL sets connect_timeout
   int ddl_lock_timeout_ms = 5000;  // partition DDL gives up after waiting this long for its lock
@@ -200,6 +207,25 @@ class PostgresStore final : public Store {
   Result<User> AddUser(const User& user) override;
   Result<User> FindUserByEmail(const std::string& email) override;
 
+  // --- for RoutedPostgresStore (routed_postgres_store.h): the directory in
+  // one database, a tenant's history in another ---
+  // The id of the tenant with exactly this name, also under the API role
+  // (through the schema's SECURITY DEFINER fleetd_tenant_id). kNotFound.
+  Result<int64_t> TenantIdByName(const std::string& name);
+  // The device whose history QueryPositions and QueryRollups read for
+  // (tenant_id, uid): the current device with the uid, else the one removed
+  // last. kNotFound like QueryPositions.
+  Result<int64_t> HistoryDeviceId(int64_t tenant_id, const std::string& uid);
+  // QueryPositions and QueryRollups of the device `device_id` (found by
+  // HistoryDeviceId in the directory), read here without a device lookup:
+  // this database holds the tenant's rows, not its devices. query.device_uid
+  // is not used; rows must also carry query.tenant_id.
+  Result<PositionPage> QueryDevicePositions(int64_t device_id, const PositionQuery& query);
+  Result<std::vector<HourlyRollup>> QueryDeviceRollups(int64_t device_id, const RollupQuery& query);
+  // LatestPositions(tenant_id) for the given devices (the directory's current
+  // devices of the tenant), in device id order.
+  Result<std::vector<Envelope>> LatestDevicePositions(int64_t tenant_id, std::span<const int64_t> device_ids);
+
   // Upsert: a new uid starts with seen.attempts (at least 1); a known one gets
   // attempts + 1, the newer last_seen, and the latest protocol and address.
   Status RecordPending(const PendingDevice& seen) override;
@@ -232,6 +258,10 @@ class PostgresStore final : public Store {
   // The id of `uid`'s device in `tenant_id` (inside `conn`'s open transaction),
   // preferring a current one over removed ones; kNotFound if none.
   Result<int64_t> DeviceIdForHistory(pg::Connection& conn, int64_t tenant_id, const std::string& uid);
+  // QueryPositions and QueryDevicePositions: `device_id` found already, or
+  // nullopt to look query.device_uid up in this database.
+  Result<PositionPage> ReadPositions(const PositionQuery& query, std::optional<int64_t> device_id);
+  Result<std::vector<HourlyRollup>> ReadRollups(const RollupQuery& query, std::optional<int64_t> device_id);
   // Recomputes marked rollup hours; part of RunMaintenance.
   Status RollUp(pg::Connection& conn, MaintenanceStats& stats);
   Status DropExpired(pg::Connection& conn, TimestampMs now, MaintenanceStats& stats);

@@ -84,6 +84,20 @@ Result<Tenant> PostgresStore::FindTenantById(int64_t id) {
   return Tenant{r->Int64(0, 0), r->String(0, 1)};
 }
 
+Result<int64_t> PostgresStore::TenantIdByName(const std::string& name) {
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  // The API role sees no tenant row before it has set one; it asks the
+  // owner's function, for exactly this name (pg_schema.cc).
+  auto r = options_.role == pg::StoreRole::kApi
+               ? (*lease)->Exec("SELECT id FROM fleetd_tenant_id($1) AS t (id) WHERE id IS NOT NULL",
+                                Params().Text(name), "find tenant")
+               : (*lease)->Exec("SELECT id FROM tenants WHERE name = $1", Params().Text(name), "find tenant");
+  if (!r.ok() && r.status().code() != StatusCode::kInvalidArgument) return r.status();
+  if (!r.ok() || r->rows() == 0) return Status(StatusCode::kNotFound, "tenant '" + name + "' not found");
+  return r->Int64(0, 0);
+}
+
 Result<Device> PostgresStore::AddDevice(int64_t tenant_id, const std::string& uid, const std::string& name) {
   if (uid.empty()) return Invalid("device uid");
   if (name.empty()) return Invalid("device name");

@@ -200,6 +200,15 @@ Status PostgresStore::DropExpired(Connection& conn, TimestampMs now, Maintenance
 }
 
 Result<std::vector<HourlyRollup>> PostgresStore::QueryRollups(const RollupQuery& query) {
+  return ReadRollups(query, std::nullopt);
+}
+
+Result<std::vector<HourlyRollup>> PostgresStore::QueryDeviceRollups(int64_t device_id, const RollupQuery& query) {
+  return ReadRollups(query, device_id);
+}
+
+Result<std::vector<HourlyRollup>> PostgresStore::ReadRollups(const RollupQuery& query,
+                                                             std::optional<int64_t> known_device) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   auto lease = pool_.Acquire();
@@ -208,7 +217,8 @@ Result<std::vector<HourlyRollup>> PostgresStore::QueryRollups(const RollupQuery&
   pg::Transaction txn(conn);
   if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
   if (Status s = txn.SetTenant(query.tenant_id); !s.ok()) return s;
-  auto device_id = DeviceIdForHistory(conn, query.tenant_id, query.device_uid);
+  auto device_id =
+      known_device ? Result<int64_t>(*known_device) : DeviceIdForHistory(conn, query.tenant_id, query.device_uid);
   if (!device_id.ok()) return device_id.status();
   auto r = conn.Exec(
       "SELECT hour, positions, distance_km, max_speed_kmh, avg_speed_kmh, first_fix, last_fix"

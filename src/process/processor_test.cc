@@ -1,0 +1,264 @@
+// Processor: every message written once, acked only after its write and its
+// live update, per-device order kept in the store and the live state, the
+// next write overlapping the last batch's live update, failed writes
+// retried, and Stop finishing what was written. On the in-process queue
+// with a recording store and live state.
+#include "process/processor.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "contract/queue_envelope.h"
+#include "queue/memory/memory_queue.h"
+
+namespace fleetd {
+namespace {
+
+using namespace std::chrono_literals;
+using contract::QueueEnvelope;
+
+Status Unused() { return Status(StatusCode::kInternal, "not used by the processor"); }
+
+// Records every write; can fail the first `fail_first` writes.
+class RecordingStore final : public Store {
+ public:
+  Result<WriteStats> WriteBatch(std::span<const Envelope> batch) override {
+    std::lock_guard lock(mu);
+    if (fail_first > 0) {
+      --fail_first;
+      return Status(StatusCode::kIoError, "disk on fire");
+    }
+    WriteStats stats;
+    for (const Envelope& e : batch) {
+      if (stored.insert({e.message.device_uid, *e.message.ts}).second) {
+        ++stats.positions_written;
+        order[e.message.device_uid].push_back(*e.message.ts);
+      } else {
+        ++stats.duplicates;
+      }
+    }
+    ++writes;
+    cv.notify_all();
+    return stats;
+  }
+  bool WaitForWrites(int n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return writes >= n; });
+  }
+  bool WaitForRows(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return stored.size() >= n; });
+  }
+
+  Result<WriteStats> RewriteBatch(std::span<const Envelope>) override { return Unused(); }
+  Result<PositionPage> QueryPositions(const PositionQuery&) override { return Unused(); }
+  Result<std::vector<Envelope>> LatestPositions(std::optional<int64_t>) override { return Unused(); }
+  Result<Tenant> AddTenant(const std::string&) override { return Unused(); }
+  Result<Tenant> FindTenant(const std::string&) override { return Unused(); }
+  Result<Tenant> FindTenantById(int64_t) override { return Unused(); }
+  Result<Device> AddDevice(int64_t, const std::string&, const std::string&) override { return Unused(); }
+  Result<Device> FindDeviceByUid(const std::string&) override { return Unused(); }
+  Result<std::vector<Device>> ListDevices(int64_t) override { return Unused(); }
+  Result<Device> UpdateDeviceSettings(const std::string&, const DeviceSettings&) override { return Unused(); }
+  Status RemoveDevice(const std::string&) override { return Unused(); }
+  Result<User> AddUser(const User&) override { return Unused(); }
+  Result<User> FindUserByEmail(const std::string&) override { return Unused(); }
+  Status RecordPending(const PendingDevice&) override { return Unused(); }
+  Result<std::vector<PendingDevice>> ListPending() override { return Unused(); }
+  Status RemovePending(const std::string&) override { return Unused(); }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int fail_first = 0;
+  int writes = 0;
+  std::set<std::pair<std::string, TimestampMs>> stored;
+  std::map<std::string, std::vector<TimestampMs>> order;  // per device, in write order
+};
+
+// Records every update; `on_update` (if set) runs first, e.g. to stall.
+class RecordingLive final : public LiveState {
+ public:
+  void Update(std::span<const Envelope> batch) override {
+    if (on_update) on_update();
+    std::lock_guard lock(mu);
+    for (const Envelope& e : batch) order[e.message.device_uid].push_back(*e.message.ts);
+    ++updates;
+  }
+  std::vector<Message> Snapshot(int64_t) const override { return {}; }
+  std::optional<Message> Get(int64_t, const std::string&) const override { return std::nullopt; }
+  std::vector<Message> Near(int64_t, double, double, double, size_t) const override { return {}; }
+  uint64_t Subscribe(Listener) override { return 0; }
+  void Unsubscribe(uint64_t) override {}
+
+  std::function<void()> on_update;
+  std::mutex mu;
+  int updates = 0;
+  std::map<std::string, std::vector<TimestampMs>> order;
+};
+
+// Counts durable callbacks (the devices' acknowledgements).
+struct Acks {
+  std::atomic<int> ok{0}, failed{0};
+  DurableCallback Callback() {
+    return [this](const Status& s) { (s.ok() ? ok : failed)++; };
+  }
+};
+
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+ProcessorOptions Options(size_t workers, size_t batch) {
+  ProcessorOptions o;
+  o.workers = workers;
+  o.batch_size = batch;
+  o.max_wait = 5ms;
+  o.retry_pause = 10ms;
+  return o;
+}
+
+TEST(ProcessorTest, EveryMessageWrittenOnceAckedAndInDeviceOrder) {
+  constexpr int kDevices = 20, kPerDevice = 150;
+  MemoryQueue queue(100000, 16);
+  RecordingStore store;
+  RecordingLive live;
+  live.on_update = [] { std::this_thread::sleep_for(200us); };
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(3, 40));
+  processor.Start();
+  Acks acks;
+  int batches = 0;
+  for (int i = 0; i < kPerDevice; i += 5) {
+    for (int d = 0; d < kDevices; d += 4) {
+      std::vector<Envelope> batch;
+      for (int dd = d; dd < d + 4; ++dd) {
+        for (int k = i; k < i + 5; ++k) batch.push_back(QueueEnvelope("dev" + std::to_string(dd), k, dd));
+      }
+      ASSERT_TRUE(queue.Publish(std::move(batch), acks.Callback()).ok());
+      ++batches;
+    }
+  }
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok + acks.failed == batches; }, 30s));
+  processor.Stop();
+  EXPECT_EQ(acks.failed, 0);
+  EXPECT_EQ(queue.depth(), 0u);
+  ASSERT_EQ(store.stored.size(), static_cast<size_t>(kDevices * kPerDevice));
+  std::vector<TimestampMs> want(kPerDevice);
+  for (int k = 0; k < kPerDevice; ++k) want[k] = k;
+  for (int d = 0; d < kDevices; ++d) {
+    const std::string uid = "dev" + std::to_string(d);
+    EXPECT_EQ(store.order[uid], want) << uid << " written out of order";
+    EXPECT_EQ(live.order[uid], want) << uid << " live updates out of order";
+  }
+  EXPECT_EQ(metrics.CounterValue("fleetd_positions_stored_total"), kDevices * kPerDevice);
+  EXPECT_EQ(metrics.CounterValue("fleetd_process_batch_messages_total"), kDevices * kPerDevice);
+  EXPECT_GT(metrics.CounterValue("fleetd_process_step_microseconds_total", {{"step", "live"}}), 0);
+}
+
+// The finisher stalls in the live update of the first batch until the store
+// has written a second batch of the same device: only possible if the
+// write released the device before its live update and ack finished.
+TEST(ProcessorTest, NextWriteOverlapsTheLastBatchsLiveUpdateAndAck) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  std::atomic<bool> overlapped{false};
+  std::atomic<int> calls{0};
+  live.on_update = [&] {
+    if (calls++ == 0) overlapped = store.WaitForWrites(2, 5s);
+  };
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100));
+  processor.Start();
+  Acks first, second;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, first.Callback()).ok());
+  ASSERT_TRUE(store.WaitForWrites(1, 5s));
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 3)}, second.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return first.ok + second.ok == 2; }, 10s));
+  processor.Stop();
+  EXPECT_TRUE(overlapped) << "the second write waited for the first batch's live update";
+  EXPECT_EQ(store.order["A"], (std::vector<TimestampMs>{1, 2, 3}));
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2, 3}));
+}
+
+TEST(ProcessorTest, AckWaitsForTheLiveUpdate) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  live.on_update = [&] {
+    std::unique_lock lock(gate_mu);
+    gate_cv.wait_for(lock, 5s, [&] { return open; });
+  };
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100));
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1)}, acks.Callback()).ok());
+  ASSERT_TRUE(store.WaitForWrites(1, 5s));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(acks.ok, 0) << "acknowledged before the live update";
+  {
+    std::lock_guard lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 1; }, 5s));
+  processor.Stop();
+}
+
+TEST(ProcessorTest, FailedWritesAreRetriedAndAckedOnlyAfterTheWrite) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  store.fail_first = 2;
+  RecordingLive live;
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(2, 100));
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1), QueueEnvelope("B", 1)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 1; }, 5s));
+  processor.Stop();
+  EXPECT_EQ(metrics.CounterValue("fleetd_store_errors_total"), 2);
+  EXPECT_EQ(store.stored.size(), 2u);
+  EXPECT_EQ(store.writes, 1) << "one successful write after two failures";
+  EXPECT_EQ(live.updates, 1) << "failed writes never reach the live state";
+  EXPECT_EQ(queue.depth(), 0u);
+}
+
+TEST(ProcessorTest, StopFinishesEveryWrittenBatch) {
+  MemoryQueue queue(10000, 8);
+  RecordingStore store;
+  RecordingLive live;
+  live.on_update = [] { std::this_thread::sleep_for(30ms); };  // a slow live state
+  Metrics metrics;
+  ProcessorOptions o = Options(2, 10);
+  o.max_finishing = 8;
+  Processor processor(queue, store, live, metrics, o);
+  processor.Start();
+  Acks acks;
+  for (int d = 0; d < 8; ++d) {
+    std::vector<Envelope> batch;
+    for (int k = 0; k < 10; ++k) batch.push_back(QueueEnvelope("dev" + std::to_string(d), k, d));
+    ASSERT_TRUE(queue.Publish(std::move(batch), acks.Callback()).ok());
+  }
+  ASSERT_TRUE(store.WaitForRows(80, 5s));
+  EXPECT_LT(acks.ok, 8) << "the slow live state should still be behind";
+  processor.Stop();
+  EXPECT_EQ(acks.ok, 8) << "Stop returned before acking written batches";
+  EXPECT_EQ(queue.depth(), 0u);
+}
+
+}  // namespace
+}  // namespace fleetd
