@@ -60,23 +60,7 @@ scripts/topology.sh start --devices "$devices" "${cluster[@]+"${cluster[@]}"}" >
 source "$FLEETD_TOPOLOGY_DIR/topology.env"
 sql() { psql "$PG_SUPERUSER_URL" -qAtc "$1"; }
 rows() { sql "SELECT count(*) FROM positions"; }
-
-if [ $mode = throughput ]; then
-  total=$((devices * messages))
-  start=$(date +%s.%N)
-  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
-    --messages "$messages" --interval-ms 0 --frames-per-write "$frames" > "$work/sim.json"
-  sent_at=$(date +%s.%N)
-  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions_sent"])' "$work/sim.json")
-  stored=0
-  for _ in $(seq 1 1200); do
-    stored=$(rows)
-    [ "$stored" -ge "$sent" ] && break
-    sleep 0.25
-  done
-  end=$(date +%s.%N)
-  m1=$(curl -s "127.0.0.1:$INGEST_1_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
-  m2=$(curl -s "127.0.0.1:$INGEST_2_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+report_servers() {
   # CPU seconds each server and node used so far (mostly this run): where
   # the two cores went.
   tick=$(getconf CLK_TCK)
@@ -106,6 +90,25 @@ if [ $mode = throughput ]; then
                    batches, batches ? msgs / batches : 0, step["gather"] / 1e6, step["write"] / 1e6,
                    step["live"] / 1e6, step["ack"] / 1e6 }'
   done
+}
+
+if [ $mode = throughput ]; then
+  total=$((devices * messages))
+  start=$(date +%s.%N)
+  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
+    --messages "$messages" --interval-ms 0 --frames-per-write "$frames" > "$work/sim.json"
+  sent_at=$(date +%s.%N)
+  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions_sent"])' "$work/sim.json")
+  stored=0
+  for _ in $(seq 1 1200); do
+    stored=$(rows)
+    [ "$stored" -ge "$sent" ] && break
+    sleep 0.25
+  done
+  end=$(date +%s.%N)
+  m1=$(curl -s "127.0.0.1:$INGEST_1_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+  m2=$(curl -s "127.0.0.1:$INGEST_2_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
+  report_servers
 
   # The raw baseline: the same rows, COPYed into a table shaped like positions.
   sql "\\copy (SELECT * FROM positions) TO '$work/rows.copy'"
@@ -155,4 +158,5 @@ else
   echo "target ${rate} msg/s: ${devices} devices every ${interval} ms for ${seconds} s; sent=${sent} " \
     "(achieved $((sent / seconds)) msg/s), stored=$((after - before))"
   echo "WebSocket on api-1, frame received -> visible: $(cat "$work/latency.json")"
+  report_servers
 fi
