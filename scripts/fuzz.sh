@@ -27,7 +27,7 @@ if [ ! -f "$dir/build.ninja" ]; then
   CXX=clang++ cmake -S . -B "$dir" -G Ninja -DFLEETD_FUZZ=ON -DFLEETD_BENCHMARKS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" || exit 1
 fi
-cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz mqtt_packet_fuzz ||
+cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz mqtt_packet_fuzz envelope_fuzz ||
   { echo "fuzz: build failed (is test/fuzz wired into CMakeLists.txt under FLEETD_FUZZ? see docs/fuzzing.md)"; exit 1; }
 bin="$dir/test/fuzz"
 
@@ -136,5 +136,21 @@ wanted json && run json "$bin/json_fuzz" "$dir/corpus/json"
 wanted mqtt && run mqtt "$bin/mqtt_fuzz" "$dir/corpus/mqtt"
 mkdir -p "$dir/corpus/mqtt_packet"
 wanted mqtt_packet && run mqtt_packet "$bin/mqtt_packet_fuzz" "$dir/corpus/mqtt_packet"
+# Seeds: a minimal envelope, one with every field bit, and a list of the two.
+mkdir -p "$dir/corpus/envelope"
+python3 - "$dir/corpus/envelope" <<'PY'
+import os, struct, sys
+def s(b): return struct.pack(">H", len(b)) + b
+def env(bits, fields=b"", attrs=b"\0\0"):
+    return (b"\x01" + struct.pack(">qqq", 1780000000123, 1, 2) + s(b"359710040000001") + s(b"gt06") +
+            b"\x00" + struct.pack(">I", bits) + fields + attrs)
+minimal = env(0)
+full = env(1, struct.pack(">q", 1780000000000), b"\x00\x02" + s(b"io1") + b"\x01" + struct.pack(">q", 7) +
+           s(b"text") + b"\x03" + struct.pack(">I", 2) + b"hi")
+lst = b"\x02" + struct.pack(">H", 2) + b"".join(struct.pack(">I", len(e)) + e for e in (minimal, full))
+for name, data in (("minimal", minimal), ("full", full), ("list", lst)):
+    open(os.path.join(sys.argv[1], name), "wb").write(data)
+PY
+wanted envelope && run envelope "$bin/envelope_fuzz" "$dir/corpus/envelope"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
