@@ -7,6 +7,7 @@
 #include "live/redis/redis_live_state.h"
 #include "live/redis/redis_url.h"
 #include "queue/memory/memory_queue.h"
+#include "queue/nats/nats_event_sink.h"
 #include "queue/nats/nats_queue.h"
 #include "store/postgres/pg_url.h"
 #include "store/postgres/postgres_store.h"
@@ -82,6 +83,13 @@ Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity
     return std::unique_ptr<Queue>(std::move(*queue));
   }
   return Unknown("queue", url, "memory:, nats://host:port[?stream=...&partitions=...]");
+}
+
+Result<std::unique_ptr<EventSink>> OpenEventSink(const std::string& queue_url) {
+  if (!StartsWith(queue_url, "nats://")) return std::unique_ptr<EventSink>();
+  auto sink = nats::NatsEventSink::Open(queue_url);
+  if (!sink.ok()) return sink.status();
+  return std::unique_ptr<EventSink>(std::move(*sink));
 }
 
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "fleetd/event_sink.h"
 #include "fleetd/live_state.h"
 #include "fleetd/queue.h"
 #include "fleetd/store.h"
@@ -45,5 +46,10 @@ std::function<Status()> StoreMaintenance(Store& store);
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity);
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url);
+// The event sink that goes with the queue at `queue_url`: for nats://, the
+// JetStream events stream of the same servers, stream and prefix
+// (queue/nats/nats_event_sink.h); for memory:, none (null: the processor
+// publishes no events). Errors as OpenQueue's.
+Result<std::unique_ptr<EventSink>> OpenEventSink(const std::string& queue_url);
 
 }  // namespace fleetd

@@ -66,7 +66,13 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
     popts.max_wait = std::chrono::milliseconds(config.batch_wait_ms);
     popts.workers = static_cast<size_t>(config.process_workers);
     if (popts.workers == 0) popts.workers = pg::IsPostgresUrl(config.store_url) ? 4 : 1;
-    s->processor_ = std::make_unique<Processor>(*s->queue_, *s->store_, *s->live_, s->metrics_, popts);
+    // Events go out beside the queue they came through: a nats:// queue
+    // publishes them on their own subjects; the embedded queue has no sink.
+    auto events = OpenEventSink(config.queue_url);
+    if (!events.ok()) return events.status();
+    s->events_ = std::move(*events);
+    s->processor_ =
+        std::make_unique<Processor>(*s->queue_, *s->store_, *s->live_, s->metrics_, popts, s->events_.get());
   }
 
   if (roles.ingest) {

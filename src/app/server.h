@@ -12,6 +12,7 @@
 
 #include "app/config.h"
 #include "core/metrics.h"
+#include "fleetd/event_sink.h"
 #include "fleetd/live_state.h"
 #include "fleetd/queue.h"
 #include "fleetd/store.h"
@@ -70,6 +71,7 @@ class Server {
   std::unique_ptr<IoPool> pool_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
+  std::unique_ptr<EventSink> events_;  // process role on a nats:// queue; outlives processor_
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<MqttBridge> mqtt_bridge_;       // ingest role

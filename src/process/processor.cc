@@ -1,12 +1,16 @@
+// Processor: workers that gather and write batches, and the finisher that
+// updates the live state, publishes events and acks, in write order.
 #include "process/processor.h"
 
 #include <span>
+
+#include "process/batch_events.h"
 
 namespace fleetd {
 namespace {
 
 constexpr const char* kStepMetric = "fleetd_process_step_microseconds_total";
-constexpr const char* kStepHelp = "Processor worker time per step: gather, write, live, ack";
+constexpr const char* kStepHelp = "Processor worker time per step: gather, write, live, events, ack";
 
 // Microseconds since `since`, and moves `since` to now.
 int64_t Lap(std::chrono::steady_clock::time_point& since) {
@@ -18,10 +22,12 @@ int64_t Lap(std::chrono::steady_clock::time_point& since) {
 
 }  // namespace
 
-Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options)
+Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options,
+                     EventSink* events)
     : queue_(queue),
       store_(store),
       live_(live),
+      events_(events),
       options_(options),
       stored_(metrics.GetCounter("fleetd_positions_stored_total", {}, "New position rows written")),
       duplicates_(metrics.GetCounter("fleetd_positions_duplicate_total", {},
@@ -34,7 +40,12 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
       ack_us_(metrics.GetCounter(kStepMetric, {{"step", "ack"}}, kStepHelp)),
       handoff_us_(metrics.GetCounter(kStepMetric, {{"step", "handoff"}}, kStepHelp)),
       batch_messages_(metrics.GetCounter("fleetd_process_batch_messages_total", {},
-                                         "Messages in the batches written (divide by fleetd_store_batches_total)")) {}
+                                         "Messages in the batches written (divide by fleetd_store_batches_total)")),
+      events_published_(metrics.GetCounter("fleetd_events_published_total", {},
+                                           "Events published to the event sink (republished ones included)")),
+      event_errors_(metrics.GetCounter("fleetd_events_publish_errors_total", {},
+                                       "Failed event publishes (the batch is retried, its ack held back)")),
+      events_us_(metrics.GetCounter(kStepMetric, {{"step", "events"}}, kStepHelp)) {}
 
 Processor::~Processor() { Stop(); }
 
@@ -64,7 +75,25 @@ void Processor::Stop() {
   if (finisher_.joinable()) finisher_.join();  // after it finished every written batch
 }
 
+bool Processor::PublishEvents(std::span<const Envelope> batch) {
+  const std::vector<Event> events = BatchEvents(batch);
+  if (events.empty()) return true;
+  while (true) {
+    Status s = events_->Publish(events);
+    if (s.ok()) {
+      events_published_.Add(static_cast<int64_t>(events.size()));
+      return true;
+    }
+    event_errors_.Add();
+    if (stop_) return false;
+    std::this_thread::sleep_for(options_.retry_pause);
+  }
+}
+
 void Processor::RunFinisher() {
+  // Once a batch is given back, every later one is too: acking a later
+  // message would also ack the given-back ones on an AckAll queue.
+  bool giving_back = false;
   std::unique_lock lock(finish_mu_);
   while (true) {
     finish_cv_.wait(lock, [&] { return writers_done_ || !finishing_.empty(); });
@@ -76,7 +105,17 @@ void Processor::RunFinisher() {
     auto lap = std::chrono::steady_clock::now();
     live_.Update(w.envelopes());
     live_us_.Add(Lap(lap));
-    for (auto& d : w.deliveries) d->Ack();
+    if (events_ != nullptr && !giving_back) {
+      giving_back = !PublishEvents(w.envelopes());
+      events_us_.Add(Lap(lap));
+    }
+    for (auto& d : w.deliveries) {
+      if (giving_back) {
+        d->Nack();  // after Stored(): the queue delivers it again (a rewrite, then the events)
+      } else {
+        d->Ack();
+      }
+    }
     ack_us_.Add(Lap(lap));
     lock.lock();
   }

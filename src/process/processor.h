@@ -4,7 +4,10 @@
 // it is durable the worker tells the queue (Delivery::Stored: the batch's
 // partitions may be fetched again) and hands it to the finisher thread,
 // which updates the live state (which feeds WebSocket clients) and only then
-// acks the batch, releasing the devices' acknowledgements. So the next
+// acks the batch, releasing the devices' acknowledgements. With an
+// EventSink, the batch's events (process/batch_events.h) are published
+// between the live update and the ack, so a batch is acked only once its
+// events are durable too (at-least-once, never before the store write). So the next
 // write overlaps the live update and the ack round trip of the last one,
 // and the finisher, one thread taking batches in the order their writes
 // completed, keeps each device's live updates in order. A failed write
@@ -18,14 +21,15 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "core/metrics.h"
+#include "fleetd/event_sink.h"
 #include "fleetd/live_state.h"
 #include "fleetd/queue.h"
 #include "fleetd/store.h"
-#include <span>
 
 namespace fleetd {
 
@@ -39,7 +43,16 @@ struct ProcessorOptions {
 
 class Processor {
  public:
-  Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options);
+  // `events` (not owned; may be null: nothing is published) must outlive
+  // the processor. A batch whose events cannot be published is not acked:
+  // the finisher publishes it again every retry_pause until it succeeds,
+  // holding back the acks of later batches meanwhile (an ack of a later
+  // message would also ack this one, JetStream's AckAll, and the memory
+  // queue treats a nack after the write as done: giving the batch back
+  // would lose its events). A Stop during that nacks it and every batch
+  // after it instead, for the next process to write and publish again.
+  Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options,
+            EventSink* events = nullptr);
   ~Processor();
 
   void Start();
@@ -58,10 +71,14 @@ class Processor {
   };
   void Run();
   void RunFinisher();
+  // Publishes the batch's events, retrying while not stopping. False: given
+  // up (stopping), the batch must not be acked.
+  bool PublishEvents(std::span<const Envelope> batch);
 
   Queue& queue_;
   Store& store_;
   LiveState& live_;
+  EventSink* events_;  // may be null
   ProcessorOptions options_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
@@ -83,6 +100,9 @@ class Processor {
   Counter& ack_us_;
   Counter& handoff_us_;  // writers waiting for the finisher (it is the slower side)
   Counter& batch_messages_;
+  Counter& events_published_;
+  Counter& event_errors_;  // failed EventSink::Publish calls (each retried)
+  Counter& events_us_;     // the finisher's time publishing events
 };
 
 }  // namespace fleetd

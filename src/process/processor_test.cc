@@ -1,8 +1,9 @@
 // Processor: every message written once, acked only after its write and its
 // live update, per-device order kept in the store and the live state, the
 // next write overlapping the last batch's live update, failed writes
-// retried, and Stop finishing what was written. On the in-process queue
-// with a recording store and live state.
+// retried, Stop finishing what was written, and the events of a batch
+// published before its ack (held back while the sink fails). On the
+// in-process queue with a recording store, live state and event sink.
 #include "process/processor.h"
 
 #include <gtest/gtest.h>
@@ -99,6 +100,40 @@ class RecordingLive final : public LiveState {
   int updates = 0;
   std::map<std::string, std::vector<TimestampMs>> order;
 };
+
+// Records published events; fails the first `fail_first` calls (or every
+// call with `fail_always`), recording each call's events either way.
+class RecordingSink final : public EventSink {
+ public:
+  Status Publish(std::span<const Event> events) override {
+    std::lock_guard lock(mu);
+    attempts.emplace_back(events.begin(), events.end());
+    if (fail_always || fail_first > 0) {
+      if (fail_first > 0) --fail_first;
+      return Status(StatusCode::kIoError, "events stream unreachable");
+    }
+    published.insert(published.end(), events.begin(), events.end());
+    return Status::Ok();
+  }
+  size_t attempt_count() {
+    std::lock_guard lock(mu);
+    return attempts.size();
+  }
+
+  std::mutex mu;
+  int fail_first = 0;
+  std::atomic<bool> fail_always{false};
+  std::vector<std::vector<Event>> attempts;
+  std::vector<Event> published;
+};
+
+Envelope AlarmEnvelope(const std::string& uid, TimestampMs ts, Alarm alarm) {
+  Envelope e = QueueEnvelope(uid, ts);
+  e.tenant_id = 42;
+  e.message.kind = MessageKind::kAlarm;
+  e.message.alarm = alarm;
+  return e;
+}
 
 // Counts durable callbacks (the devices' acknowledgements).
 struct Acks {
@@ -258,6 +293,98 @@ TEST(ProcessorTest, StopFinishesEveryWrittenBatch) {
   processor.Stop();
   EXPECT_EQ(acks.ok, 8) << "Stop returned before acking written batches";
   EXPECT_EQ(queue.depth(), 0u);
+}
+
+TEST(ProcessorTest, PublishesTheEventsOfAlarmMessagesOnlyBeforeTheAck) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  RecordingSink sink;
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100), &sink);
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue
+                  .Publish({QueueEnvelope("A", 1), AlarmEnvelope("A", 2, Alarm::kSos), QueueEnvelope("B", 1),
+                            AlarmEnvelope("B", 2, Alarm::kOverspeed)},
+                           acks.Callback())
+                  .ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 1; }, 5s));
+  // A batch without alarms reaches no sink at all.
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 3)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 2; }, 5s));
+  processor.Stop();
+  ASSERT_EQ(sink.published.size(), 2u);
+  std::map<std::string, Event> by_uid;
+  for (const Event& e : sink.published) by_uid[e.device_uid] = e;
+  EXPECT_EQ(by_uid["A"].type, "sos");
+  EXPECT_EQ(by_uid["A"].ts, 2);
+  EXPECT_EQ(by_uid["A"].tenant_id, 42);
+  EXPECT_NE(by_uid["A"].body_json.find("\"alarm\":\"sos\""), std::string::npos) << by_uid["A"].body_json;
+  EXPECT_EQ(by_uid["B"].type, "overspeed");
+  EXPECT_EQ(sink.attempt_count(), 1u) << "a batch without events must not call the sink";
+  EXPECT_EQ(metrics.CounterValue("fleetd_events_published_total"), 2);
+  EXPECT_EQ(metrics.CounterValue("fleetd_events_publish_errors_total"), 0);
+}
+
+TEST(ProcessorTest, AckWithheldWhileTheSinkFailsThenRepublishedAndAcked) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  RecordingSink sink;
+  sink.fail_first = 3;
+  Metrics metrics;
+  ProcessorOptions o = Options(1, 100);
+  o.retry_pause = 30ms;
+  Processor processor(queue, store, live, metrics, o, &sink);
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({AlarmEnvelope("A", 1, Alarm::kSos)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return sink.attempt_count() >= 2; }, 5s));
+  EXPECT_EQ(acks.ok + acks.failed, 0) << "acknowledged although its events are not published";
+  // A later batch of the same device is written meanwhile, but not acked
+  // before the failing one: its ack would cover the earlier messages.
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 2)}, acks.Callback()).ok());
+  ASSERT_TRUE(store.WaitForRows(2, 5s));
+  EXPECT_EQ(acks.ok + acks.failed, 0);
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 2; }, 5s));
+  processor.Stop();
+  EXPECT_EQ(acks.failed, 0);
+  ASSERT_EQ(sink.attempts.size(), 4u) << "three failures, then one success";
+  for (const auto& attempt : sink.attempts) {
+    ASSERT_EQ(attempt.size(), 1u);
+    EXPECT_EQ(attempt[0].device_uid, "A");
+    EXPECT_EQ(attempt[0].ts, 1) << "every retry carries the same event (same id downstream)";
+  }
+  ASSERT_EQ(sink.published.size(), 1u);
+  EXPECT_EQ(live.updates, 2) << "the live update is not repeated by the retries";
+  EXPECT_EQ(metrics.CounterValue("fleetd_events_publish_errors_total"), 3);
+  EXPECT_EQ(metrics.CounterValue("fleetd_events_published_total"), 1);
+  EXPECT_EQ(queue.depth(), 0u);
+}
+
+// A sink that never recovers must not keep Stop from returning: the batch
+// is given back (a nack) instead of acked, and nothing counts as published.
+TEST(ProcessorTest, StopGivesUpOnASinkThatNeverRecovers) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  RecordingSink sink;
+  sink.fail_always = true;
+  Metrics metrics;
+  ProcessorOptions o = Options(1, 100);
+  o.retry_pause = 20ms;
+  Processor processor(queue, store, live, metrics, o, &sink);
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({AlarmEnvelope("A", 1, Alarm::kSos)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return sink.attempt_count() >= 2; }, 5s));
+  const auto before = std::chrono::steady_clock::now();
+  processor.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+  EXPECT_TRUE(sink.published.empty());
+  EXPECT_EQ(metrics.CounterValue("fleetd_events_published_total"), 0);
+  EXPECT_GE(metrics.CounterValue("fleetd_events_publish_errors_total"), 2);
 }
 
 }  // namespace

@@ -80,6 +80,29 @@ Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
   return Status::Ok();
 }
 
+Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& o) {
+  const std::string name = EventStreamName(o.stream);
+  const std::string subject = EventStreamSubjects(o.prefix);
+  const std::string description = "fleetd events";
+  const char* subjects[] = {subject.c_str()};
+  jsStreamConfig cfg;
+  FillStreamConfig(cfg, o, description, subjects);
+  cfg.Name = name.c_str();
+
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
+  if (s != NATS_OK && jerr == JSStreamNameExistErr) {
+    jerr = static_cast<jsErrCode>(0);
+    s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
+  }
+  if (s != NATS_OK) {
+    return NatsError("cannot create or update JetStream stream '" + name + "' on '" + subject + "'", s, jerr);
+  }
+  jsStreamInfo_Destroy(si);
+  return Status::Ok();
+}
+
 Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
   for (size_t p = 0; p < o.partitions; ++p) {
     const std::string name = ConsumerName(o.durable, p);

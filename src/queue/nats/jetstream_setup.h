@@ -21,6 +21,12 @@ namespace fleetd::nats {
 // and updates its limits to the configured ones.
 Status EnsureStream(NatsSession& session, const NatsQueueOptions& options);
 
+// Creates the events stream, or updates an existing one to the configured
+// limits: "<stream>_EVENTS" on "<prefix>.events.>" (nats_subjects.h), file
+// storage, the queue stream's max_age, max_bytes, replicas and duplicate
+// window. It has no consumers of fleetd's: subscribers make their own.
+Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& options);
+
 // Creates (or updates) the durable consumer of every partition, so that
 // depth() sees the whole stream and no message predates its consumer.
 Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& options);

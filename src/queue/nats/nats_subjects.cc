@@ -89,4 +89,38 @@ std::string MessageId(const Envelope& envelope, std::string_view encoded) {
   return id;
 }
 
+std::string EventSubject(std::string_view prefix, int64_t tenant_id, std::string_view type) {
+  return std::string(prefix) + ".events." + std::to_string(tenant_id) + "." + EventTypeToken(type);
+}
+
+std::string EventStreamSubjects(std::string_view prefix) { return std::string(prefix) + ".events.>"; }
+
+std::string EventStreamName(std::string_view stream) { return std::string(stream) + "_EVENTS"; }
+
+std::string EventTypeToken(std::string_view type) {
+  if (type.empty()) return "%";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string token;
+  token.reserve(type.size());
+  for (char c : type) {
+    const bool plain =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (plain) {
+      token += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      token += '%';
+      token += kHex[b >> 4];
+      token += kHex[b & 0xf];
+    }
+  }
+  return token;
+}
+
+std::string EventMessageId(std::string_view device_uid, int64_t ts, std::string_view type) {
+  std::string id = PlainUid(device_uid) ? std::string(device_uid) : "h" + Hex64(Fnv1a64(device_uid));
+  id += "-t" + std::to_string(ts) + "-" + EventTypeToken(type);
+  return id;
+}
+
 }  // namespace fleetd::nats

@@ -45,4 +45,24 @@ std::string MessageId(const Envelope& envelope, std::string_view encoded);
 // with new receive times keeps its id.
 std::string ListMessageId(const Envelope& first, size_t count, std::string_view encoded);
 
+// Events (nats_event_sink.h) --------------------------------------------
+//
+// "<prefix>.events.<tenant_id>.<type token>"; the events stream holds
+// "<prefix>.events.>", named "<stream>_EVENTS".
+std::string EventSubject(std::string_view prefix, int64_t tenant_id, std::string_view type);
+std::string EventStreamSubjects(std::string_view prefix);
+std::string EventStreamName(std::string_view stream);
+
+// An event type as one subject token: [A-Za-z0-9_-] kept, every other byte
+// (space, '.', '*', '>', '%', control bytes, UTF-8) as %HH (upper-case
+// hex), and "" as "%": never empty, never a wildcard, never a separator,
+// and distinct types stay distinct. "sos" stays "sos", "door open" becomes
+// "door%20open".
+std::string EventTypeToken(std::string_view type);
+
+// Nats-Msg-Id of an event: "<uid>-t<ts>-<type token>", the uid shortened
+// as in MessageId, so a batch published again is dropped by the events
+// stream's duplicate window.
+std::string EventMessageId(std::string_view device_uid, int64_t ts, std::string_view type);
+
 }  // namespace fleetd::nats

@@ -87,5 +87,43 @@ TEST(NatsSubjectsTest, HostileUidsNeverReachTheHeader) {
   EXPECT_EQ(IdOf(e)[0], 'h') << "overlong uids are hashed";
 }
 
+TEST(NatsSubjectsTest, EventSubjectsAndStream) {
+  EXPECT_EQ(EventSubject("fleetd", 42, "sos"), "fleetd.events.42.sos");
+  EXPECT_EQ(EventSubject("a.b", 7, "geofence_enter"), "a.b.events.7.geofence_enter");
+  EXPECT_EQ(EventSubject("fleetd", -1, "low-battery"), "fleetd.events.-1.low-battery");
+  EXPECT_EQ(EventStreamSubjects("fleetd"), "fleetd.events.>");
+  EXPECT_EQ(EventStreamName("FLEETD"), "FLEETD_EVENTS");
+}
+
+// A type from a future rule or a device must never turn into a wildcard, a
+// separator or an empty token, and two types must not share a token.
+TEST(NatsSubjectsTest, HostileEventTypesBecomeOneSafeToken) {
+  EXPECT_EQ(EventTypeToken("door open"), "door%20open");
+  EXPECT_EQ(EventTypeToken("a.b"), "a%2Eb");
+  EXPECT_EQ(EventTypeToken("*"), "%2A");
+  EXPECT_EQ(EventTypeToken(">"), "%3E");
+  EXPECT_EQ(EventTypeToken(""), "%");
+  EXPECT_EQ(EventTypeToken("%2A"), "%252A") << "a literal escape must not collide with an escaped '*'";
+  EXPECT_EQ(EventTypeToken("\r\n\t"), "%0D%0A%09");
+  EXPECT_EQ(EventTypeToken("\xc3\xbc"), "%C3%BC");
+  EXPECT_EQ(EventTypeToken(std::string("a\0b", 3)), "a%00b");
+  for (std::string_view hostile : {"door open", "a.b", "*", ">", "", "x.>", " ", "\x7f", "a\r\nb"}) {
+    const std::string subject = EventSubject("fleetd", 1, hostile);
+    const std::string token = subject.substr(std::string("fleetd.events.1.").size());
+    EXPECT_FALSE(token.empty()) << subject;
+    EXPECT_EQ(token.find_first_of(".*> \t\r\n"), std::string::npos) << subject;
+    for (char c : token) EXPECT_TRUE(c > 0x20 && c < 0x7f) << subject;
+  }
+}
+
+TEST(NatsSubjectsTest, EventMessageIds) {
+  EXPECT_EQ(EventMessageId("359710049095015", 1700000001000, "sos"), "359710049095015-t1700000001000-sos");
+  EXPECT_NE(EventMessageId("u", 1, "sos"), EventMessageId("u", 1, "overspeed"));
+  EXPECT_NE(EventMessageId("u", 1, "sos"), EventMessageId("u", 2, "sos"));
+  const std::string id = EventMessageId("evil\r\nNats-Msg-Id: x", 5, "a b\r\n");
+  EXPECT_EQ(id.find_first_of("\r\n "), std::string::npos) << id;
+  EXPECT_EQ(id[0], 'h');
+}
+
 }  // namespace
 }  // namespace fleetd::nats
