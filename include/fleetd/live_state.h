@@ -48,7 +48,14 @@ class LiveState {
   // A server implementation also calls it, one call at a time, from its own
   // feed thread for updates made through other instances (other nodes).
   // Returns an id for Unsubscribe. Thread-safe.
-  virtual uint64_t Subscribe(Listener listener) = 0;
+  // `interest` (optional; cheap, thread-safe, never blocking) says whether
+  // the listener wants updates at the moment. While no listener wants them
+  // an implementation may skip the work of preparing them (Redis: decoding
+  // other nodes' batches, the largest cost of an API node without
+  // WebSocket clients). A listener may still be called meanwhile.
+  using Interest = std::function<bool()>;
+  virtual uint64_t Subscribe(Listener listener, Interest interest) = 0;
+  uint64_t Subscribe(Listener listener) { return Subscribe(std::move(listener), nullptr); }
   virtual void Unsubscribe(uint64_t id) = 0;
 };
 

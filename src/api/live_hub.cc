@@ -21,7 +21,13 @@ LiveHub::~LiveHub() { Stop(); }
 void LiveHub::Start() {
   std::lock_guard lock(mu_);
   if (subscription_ || stopped_) return;
-  subscription_ = live_.Subscribe([this](const Envelope& e) { OnUpdate(e); });
+  // Interested only while a session is open: an API node without WebSocket
+  // clients (and every ingest or process node) then skips decoding the
+  // other nodes' live batches. A session that opens meanwhile misses
+  // nothing: it reads its snapshot after registering, and a batch's state
+  // is written before its batch is published.
+  subscription_ = live_.Subscribe([this](const Envelope& e) { OnUpdate(e); },
+                                  [gauge = sessions_gauge_] { return gauge->load(std::memory_order_relaxed) > 0; });
 }
 
 void LiveHub::Stop() {

@@ -176,7 +176,8 @@ class FakeLive : public LiveState {
   };
   mutable std::optional<NearQuery> last_near;
 
-  uint64_t Subscribe(Listener listener) override {
+  using LiveState::Subscribe;
+  uint64_t Subscribe(Listener listener, Interest) override {
     std::lock_guard lock(mu_);
     listeners_[next_] = std::move(listener);
     return next_++;

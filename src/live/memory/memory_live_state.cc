@@ -93,7 +93,7 @@ std::vector<Message> MemoryLiveState::Near(int64_t tenant_id, double lat, double
   return out;
 }
 
-uint64_t MemoryLiveState::Subscribe(Listener listener) {
+uint64_t MemoryLiveState::Subscribe(Listener listener, Interest) {
   std::lock_guard feed(feed_mu_);
   uint64_t id = next_id_++;
   listeners_.emplace(id, std::move(listener));

@@ -42,7 +42,9 @@ class MemoryLiveState final : public LiveState {
   // ordered by device uid.
   std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override;
 
-  uint64_t Subscribe(Listener listener) override;
+  using LiveState::Subscribe;
+  // In-process: there is nothing to skip, so `interest` is not consulted.
+  uint64_t Subscribe(Listener listener, Interest interest) override;
   // Unknown ids are ignored. Must not be called from inside a listener.
   void Unsubscribe(uint64_t id) override;
 

@@ -272,6 +272,10 @@ void RedisLiveState::Update(std::span<const Envelope> batch) {
 
 void RedisLiveState::OnPublished(std::string_view payload) {
   if (LiveBatchOrigin(payload) == origin_) return;  // delivered by Update() already
+  if (!AnyoneInterested()) {
+    skipped_.fetch_add(1, std::memory_order_relaxed);
+    return;  // nobody wants it now: not worth parsing
+  }
   auto batch = DecodeLiveBatch(payload);
   if (!batch.ok()) {
     bad_payloads_.fetch_add(1, std::memory_order_relaxed);
@@ -282,22 +286,32 @@ void RedisLiveState::OnPublished(std::string_view payload) {
   FanOut(*batch);
 }
 
+bool RedisLiveState::AnyoneInterested() const {
+  std::lock_guard feed(feed_mu_);
+  for (const auto& [id, interest] : interests_) {
+    if (!interest || interest()) return true;
+  }
+  return false;
+}
+
 void RedisLiveState::FanOut(std::span<const Envelope> batch) {
   for (const Envelope& e : batch) {
     for (auto& [id, listener] : listeners_) listener(e);
   }
 }
 
-uint64_t RedisLiveState::Subscribe(Listener listener) {
+uint64_t RedisLiveState::Subscribe(Listener listener, Interest interest) {
   std::lock_guard feed(feed_mu_);
   uint64_t id = next_id_++;
   listeners_.emplace(id, std::move(listener));
+  interests_.emplace(id, std::move(interest));
   return id;
 }
 
 void RedisLiveState::Unsubscribe(uint64_t id) {
   std::lock_guard feed(feed_mu_);
   listeners_.erase(id);
+  interests_.erase(id);
 }
 
 RedisLiveStateStats RedisLiveState::stats() const {
@@ -306,6 +320,7 @@ RedisLiveStateStats RedisLiveState::stats() const {
   s.read_failures = read_failures_.load(std::memory_order_relaxed);
   s.published = published_.load(std::memory_order_relaxed);
   s.received = received_.load(std::memory_order_relaxed);
+  s.skipped = skipped_.load(std::memory_order_relaxed);
   s.bad_payloads = bad_payloads_.load(std::memory_order_relaxed);
   s.reconnects = write_.reconnects() + read_.reconnects() + (subscriber_ ? subscriber_->resubscribes() : 0);
   return s;

@@ -76,6 +76,7 @@ struct RedisLiveStateStats {
   uint64_t read_failures = 0;    // Get/Snapshot/Near calls answered empty because Redis failed
   uint64_t published = 0;        // batches published on the channel
   uint64_t received = 0;         // other instances' batches delivered to listeners
+  uint64_t skipped = 0;          // other instances' batches not decoded: no listener interested
   uint64_t bad_payloads = 0;     // channel messages that were not a valid live batch
   uint64_t reconnects = 0;       // of the write, read and subscriber connections
 };
@@ -106,7 +107,10 @@ class RedisLiveState final : public LiveState {
   // Positions are as Redis GEO stores them (52-bit geohash, ~0.6 m).
   std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override;
 
-  uint64_t Subscribe(Listener listener) override;
+  using LiveState::Subscribe;
+  // Other nodes' batches are decoded only while some listener has no
+  // `interest` or its interest says yes; skipped batches are counted.
+  uint64_t Subscribe(Listener listener, Interest interest) override;
   // Unknown ids are ignored. Must not be called from inside a listener.
   void Unsubscribe(uint64_t id) override;
 
@@ -122,6 +126,7 @@ class RedisLiveState final : public LiveState {
   std::vector<RedisCommand> WriteCommands(std::span<const Envelope> batch, std::span<const std::string> texts) const;
   void OnPublished(std::string_view payload);
   void FanOut(std::span<const Envelope> batch);
+  bool AnyoneInterested() const;
   // HGET json of each uid, in order; messages that are gone or unparsable are skipped.
   std::vector<Message> Fetch(int64_t tenant_id, const std::vector<std::string>& uids) const;
   void CountReadFailure() const;
@@ -138,9 +143,10 @@ class RedisLiveState final : public LiveState {
   std::mutex write_mu_;  // taken before feed_mu_, released once feed_mu_ is held
   RedisConnection write_;
 
-  std::mutex feed_mu_;
+  mutable std::mutex feed_mu_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, Listener> listeners_;  // by id: called in subscription order
+  std::map<uint64_t, Interest> interests_;  // by id; none = always interested
 
   mutable std::mutex read_mu_;
   mutable RedisConnection read_;
@@ -149,6 +155,7 @@ class RedisLiveState final : public LiveState {
   mutable std::atomic<uint64_t> read_failures_{0};
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> skipped_{0};
   std::atomic<uint64_t> bad_payloads_{0};
 
   std::unique_ptr<RedisSubscriber> subscriber_;  // last: stopped first, it calls into the rest

@@ -268,6 +268,33 @@ TEST_F(RedisLiveStateTest, ABatchWritesEachDevicesNewestAndFeedsEveryMessage) {
   EXPECT_EQ(a->Get(1, "A")->lat, 13);
 }
 
+// While no listener is interested, other nodes' batches are skipped (not
+// decoded, not delivered); once one is, they are delivered again.
+TEST_F(RedisLiveStateTest, BatchesNobodyWantsAreNotDecoded) {
+  Seen seen, always;  // outlive b, whose feed thread calls them
+  std::atomic<bool> wanted{false};
+  auto a = OpenOrFail(Options(prefix_));
+  auto b = OpenOrFail(Options(prefix_));
+  ASSERT_TRUE(a && b);
+  b->Subscribe(seen.Listener(), [&] { return wanted.load(); });
+  a->Update(std::vector<Envelope>{LiveEnvelope(1, "A", 1000)});
+  ASSERT_TRUE(Eventually([&] { return b->stats().skipped == 1; })) << "the batch was not skipped";
+  EXPECT_EQ(seen.size(), 0u);
+  EXPECT_EQ(b->stats().received, 0u);
+  EXPECT_EQ(b->Get(1, "A")->ts, 1000) << "the state is in Redis all the same";
+  wanted = true;
+  a->Update(std::vector<Envelope>{LiveEnvelope(1, "A", 2000)});
+  ASSERT_TRUE(Eventually([&] { return seen.size() == 1; }));
+  EXPECT_EQ(seen.uids(), (std::vector<std::string>{"A@2000"}));
+  EXPECT_EQ(b->stats().skipped, 1u);
+  // A listener without an interest function always counts as interested.
+  b->Subscribe(always.Listener());
+  wanted = false;
+  a->Update(std::vector<Envelope>{LiveEnvelope(1, "A", 3000)});
+  ASSERT_TRUE(Eventually([&] { return always.size() == 1; }));
+  EXPECT_EQ(b->stats().skipped, 1u);
+}
+
 TEST_F(RedisLiveStateTest, StoresTheDocumentedLayout) {
   auto live = OpenOrFail(Options(prefix_));
   ASSERT_TRUE(live);
