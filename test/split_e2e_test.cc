@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
 #include "api/jwt.h"
 #include "core/time_util.h"
@@ -146,6 +147,60 @@ TEST_F(SplitE2eTest, IngestProcessAndApiNodesCarryAPositionEndToEnd) {
   auto live = test::Http(api, "GET", "/api/v1/live", "", token);
   ASSERT_EQ(live.status, 200);
   EXPECT_EQ(live.Json()["positions"].size(), 1u);
+}
+
+// A device alarm becomes an event on its own subject: a downstream service
+// subscribed to `fleetd.events.*.sos` gets the SOS, after the process node
+// stored it, and nothing for a plain position.
+TEST_F(SplitE2eTest, AnAlarmReachesItsEventSubjectThroughTheProcessNode) {
+  ASSERT_EQ(Admin({"tenant", "add", "acme"}), 0);
+  ASSERT_EQ(Admin({"device", "add", "--tenant", "acme", "--uid", kImei}), 0);
+  natsConnection* nc = nullptr;
+  const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port_);
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, url.c_str()), NATS_OK);
+  natsSubscription* sos = nullptr;
+  natsSubscription* all = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&sos, nc, "fleetd.events.*.sos"), NATS_OK);
+  ASSERT_EQ(natsConnection_SubscribeSync(&all, nc, "fleetd.events.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_Flush(nc), NATS_OK);
+
+  const uint16_t gt06 = test::PickFreePort(), ingest_metrics = test::PickFreePort();
+  const uint16_t process_metrics = test::PickFreePort();
+  ServerProcess& ingest = StartNode("ingest", {"--listen", "gt06=127.0.0.1:" + std::to_string(gt06), "--api",
+                                               "127.0.0.1:" + std::to_string(ingest_metrics)});
+  ServerProcess& process = StartNode("process", {"--api", "127.0.0.1:" + std::to_string(process_metrics)});
+  ASSERT_TRUE(test::WaitForPort(gt06, std::chrono::seconds(15))) << ingest.Log();
+  ASSERT_TRUE(test::WaitForPort(process_metrics, std::chrono::seconds(15))) << process.Log();
+
+  test::DeviceClient device(gt06);
+  device.Send(gt06::EncodeLogin(kImei, 1));
+  EXPECT_EQ(device.Read(10), gt06::EncodeReply(0x01, 1)) << ingest.Log();
+  gt06::PositionFix p;
+  p.time_ms = 1779359400000;
+  p.lat = 23.8103;
+  p.lng = 90.4125;
+  device.Send(gt06::EncodePosition(p, 2));  // no event
+  p.time_ms += 1000;
+  device.Send(gt06::EncodeAlarm(p, 0x01, 4, 3, 3));  // SOS
+  EXPECT_EQ(device.Read(10), gt06::EncodeReply(0x16, 3)) << ingest.Log();
+
+  natsMsg* msg = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&msg, sos, 15000), NATS_OK) << "no SOS event\n" << process.Log();
+  EXPECT_STREQ(natsMsg_GetSubject(msg), "fleetd.events.1.sos");
+  const std::string body(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  EXPECT_NE(body.find(std::string("\"device_uid\":\"") + kImei + "\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"alarm\":\"sos\""), std::string::npos) << body;
+  natsMsg_Destroy(msg);
+  // Exactly one event in all: the plain position made none.
+  msg = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&msg, all, 5000), NATS_OK);
+  natsMsg_Destroy(msg);
+  msg = nullptr;
+  EXPECT_EQ(natsSubscription_NextMsg(&msg, all, 1500), NATS_TIMEOUT) << "an event for a plain position";
+  if (msg != nullptr) natsMsg_Destroy(msg);
+  natsSubscription_Destroy(sos);
+  natsSubscription_Destroy(all);
+  natsConnection_Destroy(nc);
 }
 
 }  // namespace
