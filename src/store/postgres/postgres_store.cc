@@ -384,6 +384,22 @@ Result<int64_t> PostgresStore::DeviceIdForHistory(Connection& conn, int64_t tena
   return r->Int64(0, 0);
 }
 
+Result<pg::QueryResult> PostgresStore::ReadAsTenant(
+    std::optional<int64_t> tenant_id, const std::function<Result<pg::QueryResult>(Connection&)>& read) {
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  Connection& conn = **lease;
+  Transaction txn(conn);
+  if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
+  if (tenant_id) {
+    if (Status s = txn.SetTenant(*tenant_id); !s.ok()) return s;
+  }
+  auto rows = read(conn);
+  if (!rows.ok()) return rows.status();
+  if (Status s = txn.Commit(); !s.ok()) return s;
+  return rows;
+}
+
 Result<int64_t> PostgresStore::HistoryDeviceId(int64_t tenant_id, const std::string& uid) {
   auto lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
@@ -416,25 +432,16 @@ Result<PositionPage> PostgresStore::ReadPositions(const PositionQuery& query, st
   }
   const int64_t upper = query.to.value_or(kMax);  // exclusive
 
-  std::optional<pg::QueryResult> rows;
-  {
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) return lease.status();
-    Connection& conn = **lease;
-    Transaction txn(conn);
-    if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
-    if (Status s = txn.SetTenant(query.tenant_id); !s.ok()) return s;
+  auto rows = ReadAsTenant(query.tenant_id, [&](Connection& conn) -> Result<pg::QueryResult> {
     auto device_id = known_device ? Result<int64_t>(*known_device)
                                   : DeviceIdForHistory(conn, query.tenant_id, query.device_uid);
     if (!device_id.ok()) return device_id.status();
-    auto r = conn.Exec(
+    return conn.Exec(
         "SELECT ts, body FROM positions WHERE device_id = $1 AND tenant_id = $2 AND ts >= $3 AND ts < $4"
         " ORDER BY ts LIMIT $5",
         Params().Int64(*device_id).Int64(query.tenant_id).Int64(lower).Int64(upper).Int64(limit), "query positions");
-    if (!r.ok()) return r.status();
-    if (Status s = txn.Commit(); !s.ok()) return s;
-    rows.emplace(std::move(*r));
-  }
+  });
+  if (!rows.ok()) return rows.status();
   // JSON is decoded after the connection went back to the pool.
   PositionPage page;
   page.positions.reserve(static_cast<size_t>(rows->rows()));
@@ -464,18 +471,9 @@ Result<std::vector<Envelope>> LatestEnvelopes(const pg::QueryResult& rows) {
 }  // namespace
 
 Result<std::vector<Envelope>> PostgresStore::LatestPositions(std::optional<int64_t> tenant_id) {
-  std::optional<pg::QueryResult> rows;
-  {
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) return lease.status();
-    Connection& conn = **lease;
-    Transaction txn(conn);
-    if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
-    if (tenant_id) {
-      if (Status s = txn.SetTenant(*tenant_id); !s.ok()) return s;
-    }
+  auto rows = ReadAsTenant(tenant_id, [&](Connection& conn) {
     // Per device, its (device_id, ts) key walked backwards to the first located row.
-    auto r = conn.Exec(
+    return conn.Exec(
         "SELECT d.tenant_id, d.id, p.body FROM devices d"
         " CROSS JOIN LATERAL (SELECT body FROM positions"
         "   WHERE device_id = d.id AND tenant_id = d.tenant_id AND lat IS NOT NULL AND lng IS NOT NULL"
@@ -483,10 +481,8 @@ Result<std::vector<Envelope>> PostgresStore::LatestPositions(std::optional<int64
         " WHERE d.removed_at IS NULL AND ($1::bigint IS NULL OR d.tenant_id = $1)"
         " ORDER BY d.id",
         Params().OptionalInt64(tenant_id), "latest positions");
-    if (!r.ok()) return r.status();
-    if (Status s = txn.Commit(); !s.ok()) return s;
-    rows.emplace(std::move(*r));
-  }
+  });
+  if (!rows.ok()) return rows.status();
   return LatestEnvelopes(*rows);
 }
 
@@ -499,25 +495,16 @@ Result<std::vector<Envelope>> PostgresStore::LatestDevicePositions(int64_t tenan
     ids += std::to_string(device_ids[i]);
   }
   ids += '}';
-  std::optional<pg::QueryResult> rows;
-  {
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) return lease.status();
-    Connection& conn = **lease;
-    Transaction txn(conn);
-    if (Status s = txn.Begin(/*read_only=*/true); !s.ok()) return s;
-    if (Status s = txn.SetTenant(tenant_id); !s.ok()) return s;
-    auto r = conn.Exec(
+  auto rows = ReadAsTenant(tenant_id, [&](Connection& conn) {
+    return conn.Exec(
         "SELECT $1::bigint, d.id, p.body FROM unnest($2::text::bigint[]) AS d (id)"
         " CROSS JOIN LATERAL (SELECT body FROM positions"
         "   WHERE device_id = d.id AND tenant_id = $1 AND lat IS NOT NULL AND lng IS NOT NULL"
         "   ORDER BY ts DESC LIMIT 1) p"
         " ORDER BY d.id",
         Params().Int64(tenant_id).Text(ids), "latest positions");
-    if (!r.ok()) return r.status();
-    if (Status s = txn.Commit(); !s.ok()) return s;
-    rows.emplace(std::move(*r));
-  }
+  });
+  if (!rows.ok()) return rows.status();
   return LatestEnvelopes(*rows);
 }
 

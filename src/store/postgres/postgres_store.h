@@ -255,6 +255,12 @@ class PostgresStore final : public Store {
   // server's SQLSTATE.
   Result<WriteStats> WriteStaged(pg::Connection& conn, const std::function<std::string_view()>& copy_data, int64_t rows,
                                  bool safe, std::string& failed_sqlstate);
+  // Runs `read` in a read-only transaction, confined to `tenant_id` by
+  // row-level security when one is given, and returns its rows once
+  // committed. The connection is back in the pool on return, so callers
+  // decode the rows (JSON bodies) without holding it.
+  Result<pg::QueryResult> ReadAsTenant(std::optional<int64_t> tenant_id,
+                                       const std::function<Result<pg::QueryResult>(pg::Connection&)>& read);
   // The id of `uid`'s device in `tenant_id` (inside `conn`'s open transaction),
   // preferring a current one over removed ones; kNotFound if none.
   Result<int64_t> DeviceIdForHistory(pg::Connection& conn, int64_t tenant_id, const std::string& uid);
