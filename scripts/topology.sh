@@ -177,7 +177,8 @@ do_start() {
     curl -sf "http://127.0.0.1:$m0/healthz" > /dev/null 2>&1 && break
     sleep 0.1
   done
-  local queue_base="nats://$nats_hosts?partitions=16&replicas=$replicas"
+  # FLEETD_TOPOLOGY_QUEUE_ARGS: extra queue URL keys for experiments (e.g. "&linger=5ms").
+  local queue_base="nats://$nats_hosts?partitions=16&replicas=$replicas${FLEETD_TOPOLOGY_QUEUE_ARGS:-}"
   env_line QUEUE_URL "$queue_base"
 
   # --- PostgreSQL 15: its own cluster in the directory, run as postgres when we are root.

@@ -15,8 +15,11 @@
 
 #include <cstddef>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <span>
+#include <thread>
+#include <utility>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +34,7 @@ class NatsSession;
 class NatsPublisher {
  public:
   explicit NatsPublisher(const NatsQueueOptions& options);
+  ~NatsPublisher();  // Close()s and joins the flusher
   NatsPublisher(const NatsPublisher&) = delete;
   NatsPublisher& operator=(const NatsPublisher&) = delete;
 
@@ -69,15 +73,36 @@ class NatsPublisher {
   Status Encode(std::span<const Envelope> batch, std::vector<JetStreamMessage>& out) const;
   void Settle(natsMsg* msg, const jsPubAckErr* pae);
 
+  // A message carries envelopes of one or (lingering) several batches.
+  using Parts = std::vector<std::pair<std::shared_ptr<Batch>, size_t>>;  // batch, envelopes in the message
+  // With mu_ held: the parts' envelopes will never be acked; their window
+  // slots are released and their batches failed (callbacks to `out`).
+  void FailLocked(const Parts& parts, std::vector<DurableCallback>& out);
+
+  // linger > 0: batches encoded at Publish, waiting for the flusher.
+  struct Queued {
+    std::vector<Envelope> envelopes;
+    std::vector<std::string> encoded;  // each envelope's EncodeEnvelope bytes
+    std::shared_ptr<Batch> batch;
+  };
+  Status Enqueue(std::vector<Envelope>&& batch, DurableCallback on_durable);
+  void RunFlusher();
+  // Sends what the flusher took: per partition, in order, up to `group`
+  // envelopes per message from any of the batches.
+  void SendQueued(std::vector<Queued>& taken);
+
   const NatsQueueOptions options_;
   NatsSession* session_ = nullptr;
   mutable std::mutex mu_;
   struct Pending {
-    std::shared_ptr<Batch> batch;
-    size_t envelopes = 0;  // how many of the batch's envelopes this message carries
+    Parts parts;
   };
   std::unordered_map<natsMsg*, Pending> pending_;  // by the message libnats holds
   size_t in_flight_ = 0;  // reserved window slots (pending_ plus batches being sent)
+  std::vector<Queued> queued_;  // linger > 0: not sent yet
+  size_t queued_envelopes_ = 0;
+  std::condition_variable flush_cv_;
+  std::thread flusher_;
   bool closed_ = false;
 };
 

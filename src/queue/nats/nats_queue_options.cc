@@ -264,6 +264,9 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
     } else if (key == "replicas") {
       if (!(s = ParseCount(key, value, 1, 5, n)).ok()) return s;
       o.replicas = static_cast<int>(n);
+    } else if (key == "linger") {
+      if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(0), o.linger)).ok()) return s;
+      if (o.linger > std::chrono::seconds(1)) return Bad("'linger' must be at most 1s, got '" + std::string(value) + "'");
     } else if (key == "publish_timeout") {
       if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(1), o.publish_timeout)).ok()) return s;
     } else if (key == "max_age") {
@@ -288,7 +291,7 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
       has_consume = true;
     } else {
       return Bad("unknown parameter '" + std::string(key) +
-                 "' (known: stream, prefix, partitions, durable, consume, lease, window, group, publish_timeout, max_age, "
+                 "' (known: stream, prefix, partitions, durable, consume, lease, window, group, linger, publish_timeout, max_age, "
                  "max_bytes, dedup_window, replicas, ack_wait, fetch_batch, max_ack_pending, connect_timeout)");
     }
     if (amp == std::string_view::npos) break;

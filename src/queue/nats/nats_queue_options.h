@@ -19,6 +19,7 @@
 //   lease=10s              consume=auto only: lease time, 2s..1h; renewed every lease/3
 //   window=4096            outstanding published envelopes, 1..1000000
 //   group=64               envelopes per JetStream message (one partition), 1..1000
+//   linger=2ms             batches wait this long to be sent together, 0..1s (0: at once)
 //   publish_timeout=5s     a publish not acked by then fails its batch
 //   max_age=7d max_bytes=10GiB dedup_window=2m replicas=1   stream limits
 //   ack_wait=30s fetch_batch=256 max_ack_pending=4096        consumer settings
@@ -53,6 +54,10 @@ struct NatsQueueOptions {
   // At most this many envelopes of one partition share a JetStream message
   // (the list form of envelope_codec.h); 1 = one message per envelope.
   size_t group = 64;
+  // How long published batches wait to be sent together: envelopes of one
+  // partition from every connection of the node then share messages. 0 =
+  // each batch is sent at once (it groups only its own envelopes).
+  std::chrono::milliseconds linger{2};
   std::chrono::milliseconds publish_timeout{5000};
   std::chrono::milliseconds max_age{7LL * 24 * 3600 * 1000};
   int64_t max_bytes = 10LL << 30;

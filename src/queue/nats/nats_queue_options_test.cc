@@ -46,7 +46,7 @@ TEST(NatsQueueOptionsTest, EveryKey) {
   auto o = ParseNatsQueueUrl(
       "nats://a.example:4222,b.example,[::1]:4333/?stream=S_1&prefix=acme.prod&partitions=8&durable=w-1&"
       "consume=0-2,5&window=100&publish_timeout=750ms&max_age=3d&max_bytes=512MiB&dedup_window=30s&"
-      "replicas=3&ack_wait=2s&fetch_batch=64&max_ack_pending=1000&connect_timeout=1s");
+      "replicas=3&ack_wait=2s&fetch_batch=64&max_ack_pending=1000&connect_timeout=1s&group=8&linger=5ms");
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(o->servers,
             (std::vector<std::string>{"nats://a.example:4222", "nats://b.example:4222", "nats://[::1]:4333"}));
@@ -66,6 +66,11 @@ TEST(NatsQueueOptionsTest, EveryKey) {
   EXPECT_EQ(o->fetch_batch, 64u);
   EXPECT_EQ(o->max_ack_pending, 1000);
   EXPECT_EQ(o->connect_timeout, std::chrono::seconds(1));
+  EXPECT_EQ(o->group, 8u);
+  EXPECT_EQ(o->linger, std::chrono::milliseconds(5));
+  auto off = ParseNatsQueueUrl("nats://h?linger=0ms");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->linger, std::chrono::milliseconds(0));
 }
 
 // Each bad URL must be refused with kInvalidArgument and a message that
@@ -95,6 +100,10 @@ TEST(NatsQueueOptionsTest, BadUrlsAreRefusedClearly) {
       {"nats://h?partitions=99999999999999999999", "1..1024"},
       {"nats://h?window=0", "'window'"},
       {"nats://h?window=abc", "got 'abc'"},
+      {"nats://h?group=0", "'group'"},
+      {"nats://h?group=1001", "'group'"},
+      {"nats://h?linger=2s", "'linger' must be at most 1s"},
+      {"nats://h?linger=5", "needs a unit"},
       {"nats://h?fetch_batch=0", "'fetch_batch'"},
       {"nats://h?replicas=6", "'replicas'"},
       {"nats://h?max_age=7", "needs a unit"},

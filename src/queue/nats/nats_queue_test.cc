@@ -333,6 +333,59 @@ TEST(NatsQueueTest, GroupedMessagesComeWholeAndInOrder) {
   EXPECT_EQ(q->depth(), 0u);
 }
 
+// Lingering: batches published within `linger` of each other share
+// JetStream messages (per partition, in publish order), and each batch's
+// callback still fires once; without linger each batch is its own message.
+TEST(NatsQueueTest, LingeringBatchesShareMessagesAndEachCompletes) {
+  for (const auto linger : {std::chrono::milliseconds(200), std::chrono::milliseconds(0)}) {
+    NatsQueueOptions o = FreshOptions();
+    o.partitions = 1;
+    o.linger = linger;
+    auto q = OpenOrFail(o);
+    ASSERT_NE(q, nullptr);
+    std::vector<std::unique_ptr<CallbackProbe>> probes;
+    for (int b = 0; b < 5; ++b) {
+      probes.push_back(std::make_unique<CallbackProbe>());
+      std::vector<Envelope> batch = {QueueEnvelope("dev" + std::to_string(b), 2 * b),
+                                     QueueEnvelope("dev" + std::to_string(b), 2 * b + 1)};
+      ASSERT_TRUE(q->Publish(std::move(batch), probes.back()->Callback()).ok());
+    }
+    ASSERT_TRUE(WaitFor([&] {
+      for (auto& p : probes) {
+        if (p->calls != 1) return false;
+      }
+      return true;
+    }, 5s));
+    for (auto& p : probes) EXPECT_TRUE(p->last_ok);
+    EXPECT_EQ(q->depth(), linger.count() > 0 ? 1u : 5u) << "JetStream messages for linger " << linger.count() << "ms";
+    std::vector<TimestampMs> order;
+    while (order.size() < 10) {
+      auto d = q->Fetch(100, 2s);
+      ASSERT_NE(d, nullptr);
+      for (const auto& e : d->envelopes()) order.push_back(*e.message.ts);
+      d->Ack();
+    }
+    EXPECT_EQ(order, (std::vector<TimestampMs>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+    EXPECT_EQ(q->depth(), 0u);
+  }
+}
+
+// Batches still lingering when the queue closes fail (the devices send
+// them again) and give their window back.
+TEST(NatsQueueTest, CloseFailsLingeringBatches) {
+  NatsQueueOptions o = FreshOptions();
+  o.linger = 1000ms;
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  CallbackProbe probe;
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("B", 1)}, probe.Callback()).ok());
+  EXPECT_EQ(probe.calls, 0) << "still lingering";
+  q->Close();
+  EXPECT_EQ(probe.calls, 1);
+  EXPECT_FALSE(probe.last_ok);
+  EXPECT_EQ(q->Publish({QueueEnvelope("A", 2)}, nullptr).code(), StatusCode::kIoError);
+}
+
 // Written but never acked (the process stopped between Stored and Ack):
 // JetStream delivers the messages again, so they are rewritten, not lost.
 TEST(NatsQueueTest, NackAfterStoredRedeliversForARewrite) {
