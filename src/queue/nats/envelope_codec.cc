@@ -4,10 +4,12 @@
 #include "queue/nats/envelope_codec.h"
 
 #include <bit>
+#include <cassert>
 #include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/byte_reader.h"
 
@@ -270,16 +272,24 @@ Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out)
   if (envelopes.size() < 2 || envelopes.size() > std::numeric_limits<uint16_t>::max()) {
     return Status(StatusCode::kInvalidArgument, "an envelope list holds 2 to 65535 envelopes");
   }
-  out.push_back(static_cast<char>(kEnvelopeListVersion));
-  PutBE(out, envelopes.size(), 2);
-  for (const Envelope& e : envelopes) {
-    const size_t at = out.size();
-    PutBE(out, 0, 4);  // the length, filled in below
-    if (Status s = EncodeEnvelope(e, out); !s.ok()) return s;
-    const uint64_t n = out.size() - at - 4;
-    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>((n >> (8 * (3 - i))) & 0xff);
+  std::vector<std::string> encoded(envelopes.size());
+  std::vector<std::string_view> views(envelopes.size());
+  for (size_t i = 0; i < envelopes.size(); ++i) {
+    if (Status s = EncodeEnvelope(envelopes[i], encoded[i]); !s.ok()) return s;
+    views[i] = encoded[i];
   }
+  FrameEnvelopeList(views, out);
   return Status::Ok();
+}
+
+void FrameEnvelopeList(std::span<const std::string_view> encoded, std::string& out) {
+  assert(encoded.size() >= 2 && encoded.size() <= std::numeric_limits<uint16_t>::max());
+  out.push_back(static_cast<char>(kEnvelopeListVersion));
+  PutBE(out, encoded.size(), 2);
+  for (std::string_view e : encoded) {
+    PutBE(out, e.size(), 4);
+    out.append(e);
+  }
 }
 
 Result<std::vector<Envelope>> DecodeEnvelopes(std::span<const uint8_t> data) {

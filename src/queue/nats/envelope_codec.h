@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleetd/queue.h"
@@ -57,6 +58,9 @@ Result<Envelope> DecodeEnvelope(std::span<const uint8_t> data);
 
 // Appends the list form of `envelopes` (2 to 65535 of them) to `out`.
 Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out);
+// The same from envelopes already encoded by EncodeEnvelope (2 to 65535),
+// for a publisher that encoded them earlier.
+void FrameEnvelopeList(std::span<const std::string_view> encoded, std::string& out);
 
 // Decodes a JetStream message body: one envelope or a list. Each is checked
 // as DecodeEnvelope checks it; a count or length that the remaining bytes

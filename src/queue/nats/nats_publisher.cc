@@ -35,63 +35,6 @@ NatsPublisher::~NatsPublisher() {
   if (flusher_.joinable()) flusher_.join();
 }
 
-Status NatsPublisher::Encode(std::span<const Envelope> batch, std::vector<JetStreamMessage>& out) const {
-  const int64_t max_payload = natsConnection_GetMaxPayload(session_->connection());
-  // Each partition's envelopes, in batch order.
-  std::vector<std::vector<size_t>> by_partition(options_.partitions);
-  std::vector<size_t> order;  // partitions in order of first appearance
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const size_t p = PartitionOf(batch[i].message.device_uid, options_.partitions);
-    if (by_partition[p].empty()) order.push_back(p);
-    by_partition[p].push_back(i);
-  }
-  std::string buf;
-  std::vector<Envelope> chunk;
-  auto add = [&](size_t partition, size_t envelopes, std::string id) -> Status {
-    if (max_payload > 0 && static_cast<int64_t>(buf.size()) > max_payload) {
-      return Status(StatusCode::kInvalidArgument, "an envelope of " + std::to_string(buf.size()) +
-                                                      " bytes exceeds the NATS server's max_payload of " +
-                                                      std::to_string(max_payload));
-    }
-    JetStreamMessage jm;
-    jm.envelopes = envelopes;
-    jm.id = std::move(id);
-    const std::string subject = PartitionSubject(options_.prefix, partition);
-    natsStatus ns = natsMsg_Create(&jm.msg, subject.c_str(), nullptr, buf.data(), static_cast<int>(buf.size()));
-    if (ns != NATS_OK) return NatsError("cannot create a NATS message", ns);
-    out.push_back(std::move(jm));
-    return Status::Ok();
-  };
-  // One message for envelopes [from, to) of `indexes`; halved while the list
-  // would exceed the server's max_payload.
-  std::function<Status(size_t, const std::vector<size_t>&, size_t, size_t)> emit =
-      [&](size_t partition, const std::vector<size_t>& indexes, size_t from, size_t to) -> Status {
-    buf.clear();
-    if (to - from == 1) {
-      const Envelope& e = batch[indexes[from]];
-      if (Status s = EncodeEnvelope(e, buf); !s.ok()) return s;
-      return add(partition, 1, MessageId(e, buf));
-    }
-    chunk.clear();
-    for (size_t k = from; k < to; ++k) chunk.push_back(batch[indexes[k]]);
-    if (Status s = EncodeEnvelopeList(chunk, buf); !s.ok()) return s;
-    if (max_payload > 0 && static_cast<int64_t>(buf.size()) > max_payload) {
-      const size_t mid = from + (to - from) / 2;
-      if (Status s = emit(partition, indexes, from, mid); !s.ok()) return s;
-      return emit(partition, indexes, mid, to);
-    }
-    return add(partition, to - from, ListMessageId(chunk.front(), to - from, buf));
-  };
-  const size_t group = std::max<size_t>(options_.group, 1);
-  for (size_t p : order) {
-    const auto& indexes = by_partition[p];
-    for (size_t from = 0; from < indexes.size(); from += group) {
-      if (Status s = emit(p, indexes, from, std::min(indexes.size(), from + group)); !s.ok()) return s;
-    }
-  }
-  return Status::Ok();
-}
-
 Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_durable) {
   const size_t n = batch.size();
   if (n == 0) {
@@ -121,74 +64,18 @@ Status NatsPublisher::Publish(std::vector<Envelope>&& batch, DurableCallback on_
     return Status(StatusCode::kBusy, "not connected to NATS (reconnecting)");
   }
 
-  if (options_.linger.count() > 0) {
-    Status s = Enqueue(std::move(batch), std::move(on_durable));
-    if (!s.ok()) release(n);
-    return s;
-  }
-
-  // Encode everything before sending anything, so an unencodable envelope
-  // refuses the whole batch untouched. Envelopes of one partition travel
-  // together, up to `group` per JetStream message, in batch order.
-  std::vector<JetStreamMessage> msgs;
-  if (Status s = Encode(batch, msgs); !s.ok()) {
-    for (auto& jm : msgs) natsMsg_Destroy(jm.msg);
+  auto prepared = Prepare(batch, std::move(on_durable));
+  if (!prepared.ok()) {
     release(n);
-    return s;
-  }
-  const size_t count = msgs.size();
-
-  auto shared = std::make_shared<Batch>();
-  shared->remaining = n;
-  shared->on_durable = std::move(on_durable);
-  size_t sent = 0, sent_envelopes = 0;
-  Status failure;
-  bool closed = false;
-  for (; sent < count; ++sent) {
-    natsMsg* m = msgs[sent].msg;
-    {
-      std::lock_guard lock(mu_);
-      if (closed_) {
-        failure = ClosedError();
-        closed = true;
-        break;
-      }
-      pending_.emplace(m, Pending{Parts{{shared, msgs[sent].envelopes}}});
-    }
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MsgId = msgs[sent].id.c_str();
-    po.MaxWait = options_.publish_timeout.count();
-    natsStatus ns = js_PublishMsgAsync(session_->js(), &msgs[sent].msg, &po);
-    if (ns != NATS_OK) {
-      // libnats kept no reference (msgs[sent] is still ours): unregister it.
-      failure = NatsError("JetStream publish failed", ns);
-      std::lock_guard lock(mu_);
-      pending_.erase(m);
-      break;
-    }
-    sent_envelopes += msgs[sent].envelopes;
-  }
-  for (size_t i = sent; i < count; ++i) natsMsg_Destroy(msgs[i].msg);
-
-  if (sent == 0) {
-    release(n);
-    if (closed) return failure;
-    return Status(StatusCode::kBusy, failure.message());  // nothing left: the caller may retry the same batch
+    return prepared.status();  // `batch` untouched: nothing of it can be queued
   }
   batch.clear();
-  if (sent_envelopes < n) {
-    DurableCallback cb;
-    {
-      std::lock_guard lock(mu_);
-      in_flight_ -= n - sent_envelopes;
-      shared->remaining -= n - sent_envelopes;
-      if (!shared->done) {
-        shared->done = true;
-        cb = std::move(shared->on_durable);
-      }
-    }
-    if (cb) cb(failure);  // part of the batch never left: the device must send it again
+  if (options_.linger.count() > 0) {
+    Enqueue(std::move(*prepared));
+  } else {
+    std::vector<Queued> now;
+    now.push_back(std::move(*prepared));
+    SendQueued(now);
   }
   return Status::Ok();
 }
@@ -234,10 +121,10 @@ void NatsPublisher::FailLocked(const Parts& parts, std::vector<DurableCallback>&
   }
 }
 
-Status NatsPublisher::Enqueue(std::vector<Envelope>&& batch, DurableCallback on_durable) {
+Result<NatsPublisher::Queued> NatsPublisher::Prepare(std::vector<Envelope>& batch, DurableCallback on_durable) {
   // Encoded here, on the caller's thread: an envelope that cannot be queued
   // is refused now, its batch untouched (the listener must not resend it
-  // forever), and the flusher only concatenates bytes.
+  // forever), and sending only concatenates bytes.
   const int64_t max_payload = natsConnection_GetMaxPayload(session_->connection());
   std::vector<std::string> encoded(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -251,19 +138,26 @@ Status NatsPublisher::Enqueue(std::vector<Envelope>&& batch, DurableCallback on_
   auto shared = std::make_shared<Batch>();
   shared->remaining = batch.size();
   shared->on_durable = std::move(on_durable);
+  return Queued{std::move(batch), std::move(encoded), std::move(shared)};
+}
+
+void NatsPublisher::Enqueue(Queued queued) {
+  std::vector<DurableCallback> failed;
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (closed_) return ClosedError();
-    wake = queued_.empty();
-    queued_envelopes_ += batch.size();
-    wake = wake || queued_envelopes_ >= kFlushAt;
-    queued_.push_back(Queued{std::move(batch), std::move(encoded), std::move(shared)});
-    if (!flusher_.joinable()) flusher_ = std::thread([this] { RunFlusher(); });
+    if (closed_) {
+      FailLocked(Parts{{queued.batch, queued.envelopes.size()}}, failed);
+    } else {
+      wake = queued_.empty();
+      queued_envelopes_ += queued.envelopes.size();
+      wake = wake || queued_envelopes_ >= kFlushAt;
+      queued_.push_back(std::move(queued));
+      if (!flusher_.joinable()) flusher_ = std::thread([this] { RunFlusher(); });
+    }
   }
-  batch.clear();
+  for (auto& cb : failed) cb(ClosedError());
   if (wake) flush_cv_.notify_all();
-  return Status::Ok();
 }
 
 void NatsPublisher::RunFlusher() {
@@ -308,21 +202,17 @@ void NatsPublisher::SendQueued(std::vector<Queued>& taken) {
           payload = taken[refs[from].queued].encoded[refs[from].index];
           id = MessageId(first, payload);
         } else {
-          payload.push_back(static_cast<char>(kEnvelopeListVersion));
-          payload.push_back(static_cast<char>((to - from) >> 8));
-          payload.push_back(static_cast<char>((to - from) & 0xff));
-          for (size_t k = from; k < to; ++k) {
-            const std::string& e = taken[refs[k].queued].encoded[refs[k].index];
-            for (int b = 3; b >= 0; --b) payload.push_back(static_cast<char>((e.size() >> (8 * b)) & 0xff));
-            payload += e;
-          }
+          std::vector<std::string_view> entries;
+          entries.reserve(to - from);
+          for (size_t k = from; k < to; ++k) entries.push_back(taken[refs[k].queued].encoded[refs[k].index]);
+          FrameEnvelopeList(entries, payload);
           if (max_payload > 0 && static_cast<int64_t>(payload.size()) > max_payload) {
             const size_t mid = from + (to - from) / 2;
             send(partition, refs, from, mid);
             send(partition, refs, mid, to);
             return;
           }
-          id = ListMessageId(first, to - from, payload);
+          id = ListMessageId(first, entries);
         }
         Parts parts;
         for (size_t k = from; k < to; ++k) {

@@ -47,8 +47,9 @@ class NatsPublisher {
   // The Queue::Publish contract. Errors that leave `batch` untouched: kBusy
   // (window full, or the connection is down and reconnecting),
   // kInvalidArgument (larger than the window, or an envelope that cannot be
-  // encoded), kIoError (closed). Once any message is handed to libnats the
-  // call returns ok and failures arrive through `on_durable`.
+  // encoded), kIoError (closed). Once the batch is encoded the call returns
+  // ok, and every later failure (sending, acks, Close) arrives through
+  // `on_durable`.
   Status Publish(std::vector<Envelope>&& batch, DurableCallback on_durable);
 
   // Fails every batch still waiting for acks (kIoError) and refuses later
@@ -63,14 +64,6 @@ class NatsPublisher {
 
  private:
   struct Batch;
-  struct JetStreamMessage {
-    natsMsg* msg = nullptr;
-    std::string id;        // Nats-Msg-Id, for JetStream's duplicate window
-    size_t envelopes = 0;  // how many it carries
-  };
-  // Builds the batch's JetStream messages (appended to `out`, which the
-  // caller destroys on error).
-  Status Encode(std::span<const Envelope> batch, std::vector<JetStreamMessage>& out) const;
   void Settle(natsMsg* msg, const jsPubAckErr* pae);
 
   // A message carries envelopes of one or (lingering) several batches.
@@ -79,16 +72,20 @@ class NatsPublisher {
   // slots are released and their batches failed (callbacks to `out`).
   void FailLocked(const Parts& parts, std::vector<DurableCallback>& out);
 
-  // linger > 0: batches encoded at Publish, waiting for the flusher.
+  // A batch encoded at Publish, to be sent at once or by the flusher.
   struct Queued {
     std::vector<Envelope> envelopes;
     std::vector<std::string> encoded;  // each envelope's EncodeEnvelope bytes
     std::shared_ptr<Batch> batch;
   };
-  Status Enqueue(std::vector<Envelope>&& batch, DurableCallback on_durable);
+  // Encodes `batch` (moved from only on success); kInvalidArgument for an
+  // envelope that cannot be queued (too long a string, above max_payload).
+  Result<Queued> Prepare(std::vector<Envelope>& batch, DurableCallback on_durable);
+  // linger > 0: hands the batch to the flusher (fails it if closed).
+  void Enqueue(Queued queued);
   void RunFlusher();
-  // Sends what the flusher took: per partition, in order, up to `group`
-  // envelopes per message from any of the batches.
+  // Sends batches: per partition, in order, up to `group` envelopes per
+  // message from any of them; failures go to the batches' callbacks.
   void SendQueued(std::vector<Queued>& taken);
 
   const NatsQueueOptions options_;

@@ -56,21 +56,14 @@ std::string ConsumerName(std::string_view durable, size_t partition) {
   return std::string(durable) + "_p" + std::to_string(partition);
 }
 
-std::string ListMessageId(const Envelope& first, size_t count, std::string_view encoded) {
+std::string ListMessageId(const Envelope& first, std::span<const std::string_view> encoded) {
   const Message& m = first.message;
   std::string id = PlainUid(m.device_uid) ? m.device_uid : "h" + Hex64(Fnv1a64(m.device_uid));
-  id += "-n" + std::to_string(count);
+  id += "-n" + std::to_string(encoded.size());
   id += m.ts ? "-t" + std::to_string(*m.ts) : "-r" + std::to_string(m.received_at);
-  // Walk the entries (u32 length + envelope) after the 3-byte list header.
   std::string tails;
-  size_t at = 3;
-  while (at + 4 <= encoded.size()) {
-    size_t n = 0;
-    for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<unsigned char>(encoded[at + i]);
-    at += 4;
-    if (n > encoded.size() - at) break;
-    if (n > kHashOffset) tails.append(encoded.substr(at + kHashOffset, n - kHashOffset));
-    at += n;
+  for (std::string_view e : encoded) {
+    if (e.size() > kHashOffset) tails.append(e.substr(kHashOffset));
   }
   id += "-" + Hex64(Fnv1a64(tails));
   return id;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,11 +40,11 @@ std::string ConsumerName(std::string_view durable, size_t partition);
 // device bytes never reach a header line.
 std::string MessageId(const Envelope& envelope, std::string_view encoded);
 
-// The id of a list message (envelope_codec's list form, `encoded`) of
-// `count` envelopes starting with `first`: "<uid>-n<count>-t<fix time>-<hash>",
-// hash over every envelope's bytes after kHashOffset, so a list sent again
-// with new receive times keeps its id.
-std::string ListMessageId(const Envelope& first, size_t count, std::string_view encoded);
+// The id of a list message whose first envelope is `first` and whose
+// entries are `encoded` (each as EncodeEnvelope wrote it):
+// "<uid>-n<count>-t<fix time>-<hash>", hash over every entry's bytes after
+// kHashOffset, so a list sent again with new receive times keeps its id.
+std::string ListMessageId(const Envelope& first, std::span<const std::string_view> encoded);
 
 // Events (nats_event_sink.h) --------------------------------------------
 //
