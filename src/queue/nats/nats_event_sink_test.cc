@@ -25,19 +25,10 @@ namespace {
 using namespace std::chrono_literals;
 
 test::NatsTestServer* g_server = nullptr;
-std::atomic<int> g_stream_counter{0};
 
 // A fresh stream and prefix per test, so tests sharing the server never see
 // each other's events.
-NatsQueueOptions FreshOptions(const std::string& url) {
-  int n = ++g_stream_counter;
-  NatsQueueOptions o;
-  o.servers = {url};
-  o.stream = "E" + std::to_string(n);
-  o.prefix = "e" + std::to_string(n);
-  o.max_bytes = 64LL << 20;
-  return o;
-}
+NatsQueueOptions FreshOptions(const std::string& url) { return test::FreshStream(url, 'E'); }
 
 Event AlarmEvent(int64_t tenant, const std::string& uid, TimestampMs ts, Alarm alarm) {
   Message m;
@@ -247,8 +238,8 @@ TEST(NatsEventSinkTest, EventStreamHasTheQueuesLimits) {
 }
 
 TEST(NatsEventSinkTest, OpenFromTheQueueUrl) {
-  const int n = ++g_stream_counter;
-  const std::string stream = "EU" + std::to_string(n), prefix = "eu" + std::to_string(n);
+  const NatsQueueOptions fresh = test::FreshStream(g_server->url(), 'U');  // only its names are used
+  const std::string stream = fresh.stream, prefix = fresh.prefix;
   auto sink = NatsEventSink::Open(g_server->url() + "?stream=" + stream + "&prefix=" + prefix + "&max_bytes=64MiB");
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   NatsQueueOptions o;

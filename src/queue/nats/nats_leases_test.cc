@@ -37,16 +37,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 test::NatsTestServer* g_server = nullptr;
-std::atomic<int> g_stream_counter{0};
 
 NatsQueueOptions LeasedOptions(size_t partitions, std::chrono::milliseconds lease = 2s) {
-  int n = ++g_stream_counter;
-  NatsQueueOptions o;
-  o.servers = {g_server->url()};
-  o.stream = "L" + std::to_string(n);
-  o.prefix = "l" + std::to_string(n);
+  NatsQueueOptions o = test::FreshStream(g_server->url(), 'L');
   o.partitions = partitions;
-  o.max_bytes = 64LL << 20;
   o.ack_wait = 3s;
   o.lease = lease;
   o.consume_mode = NatsQueueOptions::ConsumeMode::kAuto;

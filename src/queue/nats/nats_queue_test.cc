@@ -44,18 +44,12 @@ using test::WaitFor;
 using namespace std::chrono_literals;
 
 test::NatsTestServer* g_server = nullptr;
-std::atomic<int> g_stream_counter{0};
 
 // A fresh stream (and subject prefix) per queue, so tests sharing the server
 // never see each other's messages.
 NatsQueueOptions FreshOptions(size_t window = 4096) {
-  int n = ++g_stream_counter;
-  NatsQueueOptions o;
-  o.servers = {g_server->url()};
-  o.stream = "T" + std::to_string(n);
-  o.prefix = "t" + std::to_string(n);
+  NatsQueueOptions o = test::FreshStream(g_server->url(), 'T');
   o.window = window;
-  o.max_bytes = 64LL << 20;
   o.ack_wait = 30s;
   return o;
 }
@@ -711,8 +705,8 @@ TEST(NatsQueueTest, OpenFromUrl) {
   auto bad = NatsQueue::Open(g_server->url() + "?partitions=zero");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  int n = ++g_stream_counter;
-  auto q = NatsQueue::Open(g_server->url() + "?stream=URL" + std::to_string(n) + "&prefix=url" + std::to_string(n) +
+  const NatsQueueOptions fresh = test::FreshStream(g_server->url(), 'U');  // only its names are used
+  auto q = NatsQueue::Open(g_server->url() + "?stream=" + fresh.stream + "&prefix=" + fresh.prefix +
                            "&partitions=2&window=10");
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ((*q)->options().partitions, 2u);

@@ -32,16 +32,10 @@ using test::WaitFor;
 using namespace std::chrono_literals;
 
 test::NatsTestServer* g_server = nullptr;
-std::atomic<int> g_stream_counter{0};
 
 NatsQueueOptions FreshOptions() {
-  int n = ++g_stream_counter;
-  NatsQueueOptions o;
-  o.servers = {g_server->url()};
-  o.stream = "R" + std::to_string(n);
-  o.prefix = "r" + std::to_string(n);
+  NatsQueueOptions o = test::FreshStream(g_server->url(), 'R');
   o.partitions = 4;
-  o.max_bytes = 64LL << 20;
   return o;
 }
 

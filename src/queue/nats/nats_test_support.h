@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -18,6 +20,20 @@
 #include "queue/nats/nats_test_server.h"
 
 namespace fleetd::nats::test {
+
+// Options for a stream ("<tag><n>") and subject prefix (lower-case tag +
+// n) that no other test of the binary uses, on the server at `url`, with a
+// small byte limit; tests set what else they need.
+inline NatsQueueOptions FreshStream(const std::string& url, char tag) {
+  static std::atomic<int> counter{0};
+  const std::string n = std::to_string(++counter);
+  NatsQueueOptions o;
+  o.servers = {url};
+  o.stream = std::string(1, tag) + n;
+  o.prefix = std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(tag)))) + n;
+  o.max_bytes = 64LL << 20;
+  return o;
+}
 
 // The queue NatsQueue::Open gives, or null with a test failure recorded.
 inline std::unique_ptr<NatsQueue> OpenOrFail(const NatsQueueOptions& o) {
