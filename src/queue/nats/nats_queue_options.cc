@@ -88,13 +88,19 @@ Status ParseCount(std::string_view key, std::string_view value, uint64_t min, ui
   return Status::Ok();
 }
 
+// `max_text` names the upper bound in the error ("1s"); no bound without it.
 Status ParseDurationParam(std::string_view key, std::string_view value, std::chrono::milliseconds min,
-                          std::chrono::milliseconds& out) {
+                          std::chrono::milliseconds& out, std::chrono::milliseconds max = std::chrono::milliseconds::max(),
+                          std::string_view max_text = {}) {
   auto d = ParseDuration(value);
   if (!d.ok()) return Bad("'" + std::string(key) + "': " + d.status().message());
   if (*d < min) {
     return Bad("'" + std::string(key) + "' must be at least " + std::to_string(min.count()) + "ms, got '" +
                std::string(value) + "'");
+  }
+  if (*d > max) {
+    return Bad("'" + std::string(key) + "' must be at most " + std::string(max_text) + ", got '" + std::string(value) +
+               "'");
   }
   out = *d;
   return Status::Ok();
@@ -265,8 +271,8 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
       if (!(s = ParseCount(key, value, 1, 5, n)).ok()) return s;
       o.replicas = static_cast<int>(n);
     } else if (key == "linger") {
-      if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(0), o.linger)).ok()) return s;
-      if (o.linger > std::chrono::seconds(1)) return Bad("'linger' must be at most 1s, got '" + std::string(value) + "'");
+      s = ParseDurationParam(key, value, std::chrono::milliseconds(0), o.linger, std::chrono::seconds(1), "1s");
+      if (!s.ok()) return s;
     } else if (key == "publish_timeout") {
       if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(1), o.publish_timeout)).ok()) return s;
     } else if (key == "max_age") {
@@ -283,8 +289,8 @@ Result<NatsQueueOptions> ParseNatsQueueUrl(std::string_view url) {
       if (*size < (1 << 20)) return Bad("'max_bytes' must be at least 1MiB, got '" + std::string(value) + "'");
       o.max_bytes = *size;
     } else if (key == "lease") {
-      if (!(s = ParseDurationParam(key, value, std::chrono::milliseconds(2000), o.lease)).ok()) return s;
-      if (o.lease > std::chrono::hours(1)) return Bad("'lease' must be at most 1h, got '" + std::string(value) + "'");
+      s = ParseDurationParam(key, value, std::chrono::milliseconds(2000), o.lease, std::chrono::hours(1), "1h");
+      if (!s.ok()) return s;
       has_lease = true;
     } else if (key == "consume") {
       consume_text = value;  // checked against the final partition count below
