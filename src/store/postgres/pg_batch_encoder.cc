@@ -57,6 +57,7 @@ BatchEncoder::BatchEncoder(std::span<const Envelope> batch, Layout layout) : bat
 
 std::string BatchEncoder::EventsCopyData() const {
   CopyWriter copy;
+  std::string body;
   for (size_t i : event_rows_) {
     const Envelope& env = batch_[i];
     copy.BeginRow(kEventColumns);
@@ -64,7 +65,9 @@ std::string BatchEncoder::EventsCopyData() const {
     copy.Int64(env.device_id);
     copy.Int64(*env.message.ts);
     copy.Text(AlarmName(*env.message.alarm));
-    copy.Text(MessageToJsonText(env.message));
+    body.clear();
+    AppendMessageJson(body, env.message);
+    copy.Text(body);
   }
   return copy.Finish();
 }
@@ -89,6 +92,12 @@ std::string BatchEncoder::MarksSql() const {
          " ON CONFLICT DO NOTHING";
 }
 
+std::string_view BatchEncoder::Body(const Message& m) {
+  body_.clear();  // one buffer for every row: no allocation per row once it has grown
+  AppendMessageJson(body_, m);
+  return body_;
+}
+
 void BatchEncoder::Encode(size_t count) {
   for (size_t end = std::min(rows_.size(), encoded_ + count); encoded_ < end; ++encoded_) {
     const Envelope& env = batch_[rows_[encoded_]];
@@ -103,7 +112,7 @@ void BatchEncoder::Encode(size_t count) {
       copy_.OptionalDouble(m.lat);
       copy_.OptionalDouble(m.lng);
       copy_.OptionalDouble(m.speed_kmh);
-      copy_.Text(MessageToJsonText(m));
+      copy_.Text(Body(m));
       continue;
     }
     copy_.BeginRow(kStageColumns);
@@ -117,7 +126,7 @@ void BatchEncoder::Encode(size_t count) {
     copy_.OptionalDouble(m.lng);
     copy_.OptionalDouble(m.speed_kmh);
     copy_.OptionalText(m.alarm ? std::optional<std::string_view>(AlarmName(*m.alarm)) : std::nullopt);
-    copy_.Text(MessageToJsonText(m));
+    copy_.Text(Body(m));
   }
   if (encoded_ == rows_.size() && !ended_) {
     copy_.End();

@@ -65,7 +65,11 @@ class BatchEncoder {
   };
   void Encode(size_t count);
 
+  // `m`'s JSON body, valid until the next call.
+  std::string_view Body(const Message& m);
+
   std::span<const Envelope> batch_;
+  std::string body_;
   Layout layout_;
   std::vector<size_t> rows_;  // indices into batch_ of the rows to store
   std::vector<bool> first_;   // per rows_ entry: the first of its key
