@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <random>
 
 #include <charconv>
@@ -322,7 +323,8 @@ TEST(H02Decoder, SensorTailAndSimFields) {
 TEST(H02Decoder, StatusBitsGiveIgnitionAndAlarms) {
   const std::map<std::string, std::pair<bool, std::optional<Alarm>>> kCases = {
       {"FFFFFBFF", {false, std::nullopt}}, {"FFFFFFFF", {true, std::nullopt}},
-      {"FFFFFBFE", {false, Alarm::kVibration}}, {"FFFBFFFF", {true, Alarm::kSos}},
+      {"FFFFFBFE", {false, Alarm::kVibration}}, {"FFFFFFFD", {true, Alarm::kSos}},
+      {"FFFBFFFF", {true, std::nullopt}},
       {"FFFFFBFB", {false, Alarm::kOverspeed}}, {"FFF7FBFF", {false, Alarm::kPowerCut}},
   };
   for (const auto& [word, want] : kCases) {
@@ -332,6 +334,22 @@ TEST(H02Decoder, StatusBitsGiveIgnitionAndAlarms) {
     EXPECT_EQ(out.messages[0].ignition, want.first) << word;
     EXPECT_EQ(out.messages[0].alarm, want.second) << word;
   }
+}
+
+// Bit 18 is not an SOS: these devices clear it in routine positions.
+TEST_F(H02VectorTest, RoutinePositionsWithBit18ClearRaiseNoAlarm) {
+  const std::set<std::string> kBit18Clear = {"h02-041", "h02-073", "h02-074", "h02-075"};
+  size_t seen = 0;
+  Replay([&](const h02::VectorCase& c, const Status& status, const DecodeOutput& out) {
+    if (!kBit18Clear.contains(c.id)) return;
+    ++seen;
+    ASSERT_TRUE(status.ok()) << c.id;
+    ASSERT_EQ(out.messages.size(), 1u) << c.id;
+    EXPECT_EQ(std::get<int64_t>(out.messages[0].attributes.at(attr::kStatusWord)), 0xFFFBFFFF) << c.id;
+    EXPECT_FALSE(out.messages[0].alarm.has_value()) << c.id;
+    EXPECT_EQ(out.messages[0].kind, MessageKind::kPosition) << c.id;
+  });
+  EXPECT_EQ(seen, kBit18Clear.size());
 }
 
 TEST(H02Decoder, BinaryPositionOfCase078) {

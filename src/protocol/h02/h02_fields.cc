@@ -174,7 +174,10 @@ void ApplyStatus(uint32_t status, Message& msg) {
   auto active = [status](int bit) { return (status >> bit & 1) == 0; };
   if (active(0)) {
     msg.alarm = Alarm::kVibration;  // "theft" in vendor tables: the shock sensor
-  } else if (active(1) || active(18)) {
+  } else if (active(1)) {
+    // Not bit 18, which vendor tables also call SOS: three different devices
+    // among the real packets clear it in routine positions (FFFBFFFF at
+    // 57 km/h), and a false SOS on every fix is worse than none.
     msg.alarm = Alarm::kSos;
   } else if (active(2)) {
     msg.alarm = Alarm::kOverspeed;
