@@ -37,6 +37,7 @@ TcpSession::TcpSession(asio::ip::tcp::socket socket, const ProtocolInfo& protoco
 
 void TcpSession::Start() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->last_read_ = std::chrono::steady_clock::now();
     self->ArmIdleTimer();
     self->DoRead();
   });
@@ -87,7 +88,7 @@ void TcpSession::OnRead(const error_code& ec, size_t n) {
     return;
   }
   end_ += n;
-  ArmIdleTimer();
+  last_read_ = std::chrono::steady_clock::now();
   if (!ProcessBuffer()) return;
   TryPublish();
   DoRead();
@@ -291,9 +292,13 @@ void TcpSession::DoWrite() {
 }
 
 void TcpSession::ArmIdleTimer() {
-  idle_timer_.expires_after(options_.idle_timeout);
+  idle_timer_.expires_at(last_read_ + options_.idle_timeout);
   idle_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (ec == asio::error::operation_aborted || self->closed_) return;
+    if (std::chrono::steady_clock::now() < self->last_read_ + self->options_.idle_timeout) {
+      self->ArmIdleTimer();  // read since: the idle period starts at that read
+      return;
+    }
     self->deps_.metrics.GetCounter("fleetd_idle_timeouts_total", {{"protocol", self->protocol_.name}}).Add();
     self->DoClose();
   });

@@ -78,7 +78,11 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   bool CanRead() const;
 
   boost::asio::ip::tcp::socket socket_;
+  // Armed once per idle_timeout, not per read: a reset per frame cost two
+  // handler runs and a timer-heap update on every fix. When it fires early
+  // (traffic came since) it is armed again for the rest of the period.
   boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_read_;
   boost::asio::steady_timer retry_timer_;
   const ProtocolInfo& protocol_;
   ListenerDeps deps_;

@@ -123,6 +123,27 @@ TEST_F(TcpSessionTest, IdleConnectionIsClosed) {
   EXPECT_EQ(metrics_.CounterValue("fleetd_idle_timeouts_total", {{"protocol", "gt06"}}), 1);
 }
 
+TEST_F(TcpSessionTest, TrafficKeepsTheConnectionOpenUntilItStops) {
+  ListenerOptions options;
+  options.idle_timeout = std::chrono::seconds(1);
+  Start(options);
+  auto client = LoggedIn();
+  // 3 s of heartbeats every 400 ms: never idle for a whole second.
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    client->Send(gt06::EncodeHeartbeat(false, 4, 3, static_cast<uint16_t>(10 + i)));
+    auto batch = queue_.WaitForBatch(static_cast<size_t>(2 + i));
+    ASSERT_EQ(batch.size(), 1u) << i;
+    queue_.Complete(static_cast<size_t>(2 + i), Status::Ok());
+    ASSERT_EQ(client->Read(10), gt06::EncodeReply(0x13, static_cast<uint16_t>(10 + i))) << i;
+  }
+  EXPECT_EQ(metrics_.CounterValue("fleetd_idle_timeouts_total", {{"protocol", "gt06"}}), 0);
+  const auto quiet_since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client->ClosedByPeer(std::chrono::seconds(4)));
+  EXPECT_GE(std::chrono::steady_clock::now() - quiet_since, std::chrono::milliseconds(900));
+  EXPECT_EQ(metrics_.CounterValue("fleetd_idle_timeouts_total", {{"protocol", "gt06"}}), 1);
+}
+
 TEST_F(TcpSessionTest, PositionBeforeLoginIsRejectedAndCounted) {
   Start();
   test::DeviceClient client(listener_->port());
