@@ -7,8 +7,8 @@
 # Throughput (default): N devices × M positions as fast as the servers take
 # them, timed from the first frame until the last row is in PostgreSQL;
 # loss = sent - stored (must be 0). In the same run, the same rows are COPYed
-# into a copy of the positions table (same columns, primary key and indexes)
-# and the ratio fleetd rate / raw COPY rate is reported.
+# again into the same positions table (emptied first) by one COPY from a
+# file, and the ratio fleetd rate / raw COPY rate is reported.
 #
 # Latency (--latency RATE): devices at an interval giving RATE msg/s for
 # SECONDS; a WebSocket client on API node 1 (test/load/ws_latency, built with
@@ -73,8 +73,10 @@ report_servers() {
     cpu_line+=" $(basename "$f" .pid)=$secs"
   done
   if [ -n "${PG_SUPERUSER_URL:-}" ]; then
-    pg_pid=$(cat "$FLEETD_TOPOLOGY_DIR/pids/postgres.pid" 2>/dev/null || true)
-    [ -n "$pg_pid" ] && cpu_line+=" postgres-backends=$(ps --ppid "$pg_pid" -o times= | awk '{s += $1} END {print s}')"
+    # Every live PostgreSQL process (backends, walwriter, checkpointer): the
+    # postmaster's own counters only include children that have exited.
+    pg_secs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v t="$tick" '$2 == "(postgres)" { s += $14 + $15 } END { printf "%.1f", s / t }')
+    cpu_line+=" postgres-processes=$pg_secs"
   fi
   echo "$cpu_line"
   if command -v redis-cli > /dev/null; then
@@ -110,13 +112,14 @@ if [ $mode = throughput ]; then
   m2=$(curl -s "127.0.0.1:$INGEST_2_METRICS_PORT/metrics" | awk '$1=="fleetd_messages_total{protocol=\"gt06\"}"{print $2}')
   report_servers
 
-  # The raw baseline: the same rows, COPYed into a table shaped like positions.
+  # The raw baseline: the same rows COPYed into the same table (emptied
+  # first; its partitions and indexes stay), one COPY from a file.
   sql "\\copy (SELECT * FROM positions) TO '$work/rows.copy'"
-  sql "CREATE TABLE positions_copy (LIKE positions INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+  sql "TRUNCATE positions"
   copy_start=$(date +%s.%N)
-  sql "\\copy positions_copy FROM '$work/rows.copy'"
+  sql "\\copy positions FROM '$work/rows.copy'"
   copy_end=$(date +%s.%N)
-  copied=$(sql "SELECT count(*) FROM positions_copy")
+  copied=$(sql "SELECT count(*) FROM positions")
   python3 - "$sent" "$stored" "$total" "$start" "$sent_at" "$end" "$copy_start" "$copy_end" "$copied" \
     "$devices" "$messages" "${m1:-0}" "${m2:-0}" <<'PY'
 import sys
