@@ -197,8 +197,14 @@ do_start() {
     --no-sync --no-instructions -E UTF8 --locale=C
   wait "$(cat "$dir/pids/initdb.pid")" || die "initdb failed (see $dir/logs/initdb.log)"
   rm -f "$dir/pids/initdb.pid" "$dir/pg/pw"
+  # Write-heavy settings an operator would give a telemetry database (the
+  # defaults suit a small mixed workload): room for a burst of WAL in memory,
+  # no checkpoint (and its full-page writes) every 1 GB of WAL, compressed
+  # full-page images. FLEETD_TOPOLOGY_PG_ARGS adds or overrides settings.
+  # shellcheck disable=SC2086
   AS_POSTGRES=1 spawn postgres "$pg" -D "$pgdata" -p "$pgport" -k "$dir/pg" -c listen_addresses=127.0.0.1 \
-    -c max_connections=200
+    -c max_connections=200 -c shared_buffers=512MB -c wal_buffers=64MB -c max_wal_size=8GB \
+    -c checkpoint_timeout=15min -c wal_compression=lz4 ${FLEETD_TOPOLOGY_PG_ARGS:-}
   wait_port "$pgport" 30 postgres
   local su="postgresql://postgres:$pgpw@127.0.0.1:$pgport"
   for _ in $(seq 1 100); do "$psql" "$su/postgres" -qAtc 'select 1' > /dev/null 2>&1 && break; sleep 0.1; done
