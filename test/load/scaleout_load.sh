@@ -60,24 +60,29 @@ scripts/topology.sh start --devices "$devices" "${cluster[@]+"${cluster[@]}"}" >
 source "$FLEETD_TOPOLOGY_DIR/topology.env"
 sql() { psql "$PG_SUPERUSER_URL" -qAtc "$1"; }
 rows() { sql "SELECT count(*) FROM positions"; }
-report_servers() {
-  # CPU seconds each server and node used so far (mostly this run): where
-  # the two cores went.
+# "name seconds" per server and node: user + system CPU so far (children
+# included), and every live PostgreSQL process together (the postmaster's own
+# counters only include children that have exited).
+cpu_seconds() {
+  local tick f pid
   tick=$(getconf CLK_TCK)
-  cpu_line="cpu seconds:"
   for f in "$FLEETD_TOPOLOGY_DIR"/pids/*.pid; do
+    [ "$(basename "$f")" = postgres.pid ] && continue  # in postgres-processes
     pid=$(cat "$f")
     [ -r "/proc/$pid/stat" ] || continue
-    # Children too (PostgreSQL's backends are its postmaster's children, counted once they exit).
-    secs=$(awk -v t="$tick" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' "/proc/$pid/stat")
-    cpu_line+=" $(basename "$f" .pid)=$secs"
+    awk -v t="$tick" -v n="$(basename "$f" .pid)" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", n, ($12 + $13 + $14 + $15) / t }' "/proc/$pid/stat"
   done
   if [ -n "${PG_SUPERUSER_URL:-}" ]; then
-    # Every live PostgreSQL process (backends, walwriter, checkpointer): the
-    # postmaster's own counters only include children that have exited.
-    pg_secs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v t="$tick" '$2 == "(postgres)" { s += $14 + $15 } END { printf "%.1f", s / t }')
-    cpu_line+=" postgres-processes=$pg_secs"
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v t="$tick" '$2 == "(postgres)" { s += $14 + $15 } END { printf "postgres-processes %.2f\n", s / t }'
   fi
+}
+report_servers() {
+  # CPU seconds each server, node and the simulator used during the run
+  # (since cpu_before): where the two cores went.
+  cpu_line="cpu seconds this run:$(cpu_seconds | awk -v before="$cpu_before" '
+    BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], kv, " "); base[kv[1]] = kv[2] } }
+    { printf " %s=%.1f", $1, $2 - base[$1]; total += $2 - base[$1] } END { printf " (total %.1f)", total }')"
+  [ -f "$work/sim.time" ] && cpu_line+=" sim=$(awk '{ printf "%.1f", $1 + $2 }' "$work/sim.time")"
   echo "$cpu_line"
   if command -v redis-cli > /dev/null; then
     echo "redis: $(redis-cli -p "$REDIS_PORT" info commandstats | grep -E '^cmdstat_(evalsha|publish):' | tr -d '\r' | tr '\n' ' ')"
@@ -96,9 +101,11 @@ report_servers() {
 
 if [ $mode = throughput ]; then
   total=$((devices * messages))
+  cpu_before=$(cpu_seconds)
   start=$(date +%s.%N)
-  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
-    --messages "$messages" --interval-ms 0 --frames-per-write "$frames" > "$work/sim.json"
+  TIMEFORMAT='%U %S'
+  { time "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
+    --messages "$messages" --interval-ms 0 --frames-per-write "$frames" > "$work/sim.json" ; } 2> "$work/sim.time"
   sent_at=$(date +%s.%N)
   sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions_sent"])' "$work/sim.json")
   stored=0
@@ -152,8 +159,10 @@ else
   probe=$!
   sleep 1
   before=$(rows)
-  "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
-    --interval-ms "$interval" --duration "$seconds" > "$work/sim.json"
+  cpu_before=$(cpu_seconds)
+  TIMEFORMAT='%U %S'
+  { time "$FLEETD_BIN" sim --protocol gt06 --port "$GT06_PORT" --devices "$devices" --first-imei "$FIRST_IMEI" \
+    --interval-ms "$interval" --duration "$seconds" > "$work/sim.json" ; } 2> "$work/sim.time"
   wait "$probe" || true
   probe=""
   after=$(rows)
