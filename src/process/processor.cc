@@ -1,5 +1,6 @@
-// Processor: workers that gather and write batches, and the finisher that
-// updates the live state, publishes events and acks, in write order.
+// Processor: workers that gather and write batches, the finisher that
+// updates the live state and publishes events, and the acker, each batch in
+// write order.
 #include "process/processor.h"
 
 #include <span>
@@ -55,6 +56,11 @@ void Processor::Start() {
     std::lock_guard lock(finish_mu_);
     writers_done_ = false;
   }
+  {
+    std::lock_guard lock(ack_mu_);
+    finisher_done_ = false;
+  }
+  acker_ = std::thread([this] { RunAcker(); });
   finisher_ = std::thread([this] { RunFinisher(); });
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
     threads_.emplace_back([this] { Run(); });
@@ -73,6 +79,12 @@ void Processor::Stop() {
   }
   finish_cv_.notify_all();
   if (finisher_.joinable()) finisher_.join();  // after it finished every written batch
+  {
+    std::lock_guard lock(ack_mu_);
+    finisher_done_ = true;
+  }
+  ack_cv_.notify_all();
+  if (acker_.joinable()) acker_.join();  // after it acked (or gave back) every finished batch
 }
 
 bool Processor::PublishEvents(std::span<const Envelope> batch) {
@@ -109,8 +121,28 @@ void Processor::RunFinisher() {
       giving_back = !PublishEvents(w.envelopes());
       events_us_.Add(Lap(lap));
     }
-    for (auto& d : w.deliveries) {
-      if (giving_back) {
+    {
+      std::unique_lock ack_lock(ack_mu_);
+      ack_cv_.wait(ack_lock, [&] { return acking_.size() < std::max<size_t>(options_.max_finishing, 1); });
+      acking_.push_back(Finished{std::move(w.deliveries), giving_back});
+    }
+    ack_cv_.notify_all();
+    lock.lock();
+  }
+}
+
+void Processor::RunAcker() {
+  std::unique_lock lock(ack_mu_);
+  while (true) {
+    ack_cv_.wait(lock, [&] { return finisher_done_ || !acking_.empty(); });
+    if (acking_.empty()) return;  // finisher done and nothing left
+    Finished f = std::move(acking_.front());
+    acking_.pop_front();
+    lock.unlock();
+    ack_cv_.notify_all();  // room for the finisher
+    auto lap = std::chrono::steady_clock::now();
+    for (auto& d : f.deliveries) {
+      if (f.give_back) {
         d->Nack();  // after Stored(): the queue delivers it again (a rewrite, then the events)
       } else {
         d->Ack();

@@ -3,8 +3,9 @@
 // Each worker thread gathers a batch and writes it in one transaction. Once
 // it is durable the worker tells the queue (Delivery::Stored: the batch's
 // partitions may be fetched again) and hands it to the finisher thread,
-// which updates the live state (which feeds WebSocket clients) and only then
-// acks the batch, releasing the devices' acknowledgements. With an
+// which updates the live state (which feeds WebSocket clients) and then
+// hands it to the acker thread, which acks the batch, releasing the
+// devices' acknowledgements. With an
 // EventSink, the batch's events (process/batch_events.h) are published
 // between the live update and the ack, so a batch is acked only once its
 // events are durable too (at-least-once, never before the store write). So the next
@@ -69,8 +70,14 @@ class Processor {
       return deliveries.size() == 1 ? std::span<const Envelope>(deliveries.front()->envelopes()) : combined;
     }
   };
+  // A batch whose live update and events are done, on its way to the acker.
+  struct Finished {
+    std::vector<std::unique_ptr<Delivery>> deliveries;
+    bool give_back = false;  // nack instead of ack (its events were not published)
+  };
   void Run();
   void RunFinisher();
+  void RunAcker();
   // Publishes the batch's events, retrying while not stopping. False: given
   // up (stopping), the batch must not be acked.
   bool PublishEvents(std::span<const Envelope> batch);
@@ -87,6 +94,15 @@ class Processor {
   std::condition_variable finish_cv_;  // both ways: a batch to finish / room for one
   std::deque<Written> finishing_;
   bool writers_done_ = false;          // the finisher drains finishing_, then exits
+  // The acks run on their own thread: a confirmed ack is a server round
+  // trip, and done by the finisher it left the live update of the next batch
+  // waiting (the finisher was the stage's slowest step under load). One
+  // thread, taking batches in the finisher's order, keeps acks in write order.
+  std::thread acker_;
+  std::mutex ack_mu_;
+  std::condition_variable ack_cv_;  // both ways: a batch to ack / room for one
+  std::deque<Finished> acking_;
+  bool finisher_done_ = false;      // the acker drains acking_, then exits
   Counter& stored_;
   Counter& duplicates_;
   Counter& batches_;

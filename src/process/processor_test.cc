@@ -225,6 +225,38 @@ TEST(ProcessorTest, NextWriteOverlapsTheLastBatchsLiveUpdateAndAck) {
   EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2, 3}));
 }
 
+// The first batch's ack stalls (a slow confirmation round trip) until the
+// second batch is live: only possible if acks do not run on the thread
+// that does the live updates.
+TEST(ProcessorTest, AnAckInFlightDoesNotHoldBackTheNextLiveUpdate) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100));
+  processor.Start();
+  std::atomic<bool> overlapped{false};
+  std::atomic<int> acked{0};
+  auto second_is_live = [&] {
+    std::lock_guard lock(live.mu);
+    return live.updates >= 2;
+  };
+  ASSERT_TRUE(queue
+                  .Publish({QueueEnvelope("A", 1)},
+                           [&](const Status&) {
+                             overlapped = WaitUntil(second_is_live, 5s);
+                             ++acked;
+                           })
+                  .ok());
+  ASSERT_TRUE(store.WaitForWrites(1, 5s));
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 2)}, [&](const Status&) { ++acked; }).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acked == 2; }, 10s));
+  processor.Stop();
+  EXPECT_TRUE(overlapped) << "the second live update waited for the first batch's ack";
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
+  EXPECT_GT(metrics.CounterValue("fleetd_process_step_microseconds_total", {{"step", "ack"}}), 0);
+}
+
 TEST(ProcessorTest, AckWaitsForTheLiveUpdate) {
   MemoryQueue queue(1000, 4);
   RecordingStore store;

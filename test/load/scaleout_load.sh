@@ -93,9 +93,9 @@ report_servers() {
       /^fleetd_process_step_microseconds_total/ { split($1, a, "\""); step[a[2]] = $2 }
       $1 == "fleetd_store_batches_total" { batches = $2 }
       $1 == "fleetd_process_batch_messages_total" { msgs = $2 }
-      END { printf "process worker: %d batches, %.0f msg/batch; seconds gather %.2f write %.2f live %.2f ack %.2f\n",
+      END { printf "process worker: %d batches, %.0f msg/batch; seconds gather %.2f write %.2f handoff %.2f live %.2f events %.2f ack %.2f\n",
                    batches, batches ? msgs / batches : 0, step["gather"] / 1e6, step["write"] / 1e6,
-                   step["live"] / 1e6, step["ack"] / 1e6 }'
+                   step["handoff"] / 1e6, step["live"] / 1e6, step["events"] / 1e6, step["ack"] / 1e6 }'
   done
 }
 
