@@ -27,7 +27,7 @@ if [ ! -f "$dir/build.ninja" ]; then
   CXX=clang++ cmake -S . -B "$dir" -G Ninja -DFLEETD_FUZZ=ON -DFLEETD_BENCHMARKS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" || exit 1
 fi
-cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz mqtt_packet_fuzz envelope_fuzz ||
+cmake --build "$dir" -j "$(nproc)" --target protocol_fuzz can_fuzz json_fuzz mqtt_fuzz mqtt_packet_fuzz envelope_fuzz live_feed_fuzz ||
   { echo "fuzz: build failed (is test/fuzz wired into CMakeLists.txt under FLEETD_FUZZ? see docs/fuzzing.md)"; exit 1; }
 bin="$dir/test/fuzz"
 
@@ -136,9 +136,10 @@ wanted json && run json "$bin/json_fuzz" "$dir/corpus/json"
 wanted mqtt && run mqtt "$bin/mqtt_fuzz" "$dir/corpus/mqtt"
 mkdir -p "$dir/corpus/mqtt_packet"
 wanted mqtt_packet && run mqtt_packet "$bin/mqtt_packet_fuzz" "$dir/corpus/mqtt_packet"
-# Seeds: a minimal envelope, one with every field bit, and a list of the two.
-mkdir -p "$dir/corpus/envelope"
-python3 - "$dir/corpus/envelope" <<'PY'
+# Seeds: a minimal envelope, one with every field bit, and a list of the two;
+# for the live feed the same as v2 payloads, and a v1 (JSON) payload.
+mkdir -p "$dir/corpus/envelope" "$dir/corpus/live_feed"
+python3 - "$dir/corpus/envelope" "$dir/corpus/live_feed" <<'PY'
 import os, struct, sys
 def s(b): return struct.pack(">H", len(b)) + b
 def env(bits, fields=b"", attrs=b"\0\0"):
@@ -150,7 +151,13 @@ full = env(1, struct.pack(">q", 1780000000000), b"\x00\x02" + s(b"io1") + b"\x01
 lst = b"\x02" + struct.pack(">H", 2) + b"".join(struct.pack(">I", len(e)) + e for e in (minimal, full))
 for name, data in (("minimal", minimal), ("full", full), ("list", lst)):
     open(os.path.join(sys.argv[1], name), "wb").write(data)
+    open(os.path.join(sys.argv[2], name), "wb").write(b"fleetd-live v2 origin\n" + data)
+open(os.path.join(sys.argv[2], "v1"), "wb").write(
+    b'fleetd-live v1 origin\n[[1,2,{"device_uid":"359710040000001","protocol":"gt06","kind":"position",'
+    b'"ts":"2026-05-21T10:30:00Z","received_at":"2026-05-21T10:30:01.204Z","lat":23.8103,"lng":90.4125,'
+    b'"attributes":{"serial":42}}]]')
 PY
 wanted envelope && run envelope "$bin/envelope_fuzz" "$dir/corpus/envelope"
+wanted live_feed && run live_feed "$bin/live_feed_fuzz" "$dir/corpus/live_feed"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

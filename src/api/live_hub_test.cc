@@ -51,6 +51,28 @@ TEST(LiveHubTest, RoutesByTenantAndFilter) {
   EXPECT_EQ(hub.size(), 2u);
 }
 
+// Every session of a tenant gets the same serialized text: an update is
+// written to JSON once, however many clients watch it.
+TEST(LiveHubTest, SerializesEachUpdateOnceForAllSessions) {
+  class PointerSink : public LiveSink {
+   public:
+    void Deliver(std::shared_ptr<const std::string> text) override { received.push_back(std::move(text)); }
+    void Close() override {}
+    std::vector<std::shared_ptr<const std::string>> received;
+  };
+  testing::FakeLive live;
+  Metrics metrics;
+  LiveHub hub(live, metrics);
+  hub.Start();
+  auto a = std::make_shared<PointerSink>();
+  auto b = std::make_shared<PointerSink>();
+  ASSERT_TRUE(hub.Add(1, a) && hub.Add(1, b));
+  hub.OnUpdate(Update(1, "x"));
+  ASSERT_EQ(a->received.size(), 1u);
+  ASSERT_EQ(b->received.size(), 1u);
+  EXPECT_EQ(a->received[0].get(), b->received[0].get());
+}
+
 TEST(LiveHubTest, ExpiredSinksAreSkippedAndStopClosesTheRest) {
   testing::FakeLive live;
   Metrics metrics;

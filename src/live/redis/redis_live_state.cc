@@ -160,8 +160,7 @@ std::string RedisLiveState::GeoKey(int64_t tenant_id) const {
   return options_.key_prefix + ":{" + std::to_string(tenant_id) + "}:geo";
 }
 
-std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope> batch,
-                                                        std::span<const std::string> texts) const {
+std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope> batch) const {
   struct Group {
     int64_t tenant_id;
     std::vector<std::string> keys;
@@ -170,8 +169,8 @@ std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope
   // Only each device's newest message of the batch can end up held (the
   // script keeps the newest fix; of equal ones the later), so the others
   // are not sent: a batch holds several fixes per device, and this cuts
-  // the script's work (its Redis time) by that factor. Every message still
-  // goes out on the feed.
+  // the script's work (its Redis time) and the JSON written for the hashes
+  // by that factor. Every message still goes out on the feed.
   std::unordered_map<std::string_view, std::pair<int64_t, size_t>> newest;  // "tenant uid" -> (fix, index)
   std::vector<std::string> device_keys(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -201,7 +200,7 @@ std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope
                    std::abs(*m.lng) <= 180;
     g.keys.push_back(std::move(device_keys[i]));
     g.args.push_back(std::to_string(m.ts.value_or(m.received_at)));
-    g.args.push_back(texts[i]);
+    g.args.push_back(MessageToJsonText(m));
     g.args.push_back(indexed ? FormatDouble(*m.lng) : "");
     g.args.push_back(indexed ? FormatDouble(*m.lat) : "");
     g.args.push_back(m.device_uid);
@@ -226,17 +225,16 @@ std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope
 void RedisLiveState::Update(std::span<const Envelope> batch) {
   if (batch.empty()) return;
   // Serialized outside the lock: one EVALSHA per tenant (and per
-  // kMessagesPerScript messages), then the PUBLISH.
-  std::vector<std::string> texts;
-  texts.reserve(batch.size());
-  for (const Envelope& e : batch) texts.push_back(MessageToJsonText(e.message));
-  std::vector<RedisCommand> commands = WriteCommands(batch, texts);
+  // kMessagesPerScript messages), then the PUBLISHes (one per
+  // kMaxEnvelopesPerList envelopes).
+  std::vector<RedisCommand> commands = WriteCommands(batch);
   const size_t evals = commands.size();
-  commands.push_back({"PUBLISH", channel_, EncodeLiveBatch(origin_, batch, texts)});
+  LiveFeedPayloads to_publish = EncodeLiveBatch(origin_, batch);
+  for (std::string& payload : to_publish.payloads) commands.push_back({"PUBLISH", channel_, std::move(payload)});
 
   std::unique_lock write(write_mu_);
   for (size_t i = 0; i < evals; ++i) commands[i][1] = script_sha_;
-  bool failed = false;
+  bool failed = to_publish.left_out > 0;  // those envelopes reach no other node
   auto replies = write_.Pipeline(commands);
   if (!replies.ok()) {
     failed = true;
@@ -246,15 +244,17 @@ void RedisLiveState::Update(std::span<const Envelope> batch) {
       if (!IsError((*replies)[i].get())) continue;
       (ReplyText((*replies)[i].get()).starts_with("NOSCRIPT") ? noscript : failed) = true;
     }
-    if (IsError((*replies)[evals].get())) {
-      failed = true;
-    } else {
-      published_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = evals; i < commands.size(); ++i) {
+      if (IsError((*replies)[i].get())) {
+        failed = true;
+      } else {
+        published_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     // The script cache was emptied (SCRIPT FLUSH, a failover to a server that
     // never loaded it): load it again and re-run the writes. Re-applying the
     // same messages in the same order is idempotent (equal recency replaces).
-    // Other nodes got this batch's PUBLISH before these writes, this once.
+    // Other nodes got this batch's PUBLISHes before these writes, this once.
     if (noscript && LoadScript(write_).ok()) {
       for (size_t i = 0; i < evals; ++i) commands[i][1] = script_sha_;
       auto again = write_.Pipeline(std::span<const RedisCommand>(commands.data(), evals));

@@ -18,7 +18,8 @@
 // never replace a newer fix; a read-then-write from C++ could interleave with
 // another writer between the read and the write. A batch is one pipeline:
 // one EVALSHA per tenant (and per 128 messages) of the batch, then one
-// PUBLISH of the whole batch.
+// PUBLISH of the whole batch (one per 65535 envelopes) in the binary form of
+// live_feed_codec.h.
 //
 // The feed: Update() delivers the batch to this instance's listeners itself,
 // synchronously, after the write — and also publishes it. The subscriber
@@ -26,6 +27,9 @@
 // instance's own (recognized by the origin id in the payload), so a listener
 // sees every update exactly once whichever node made it: its own node's in
 // order, on the updating thread; other nodes' on the subscriber thread.
+// An envelope that the binary feed cannot carry (a device uid or attribute
+// key over 65535 bytes) reaches only this instance's listeners, and its
+// batch counts as an update failure.
 //
 // Redis outages: Update() has no way to return an error. A batch whose write
 // fails is counted (stats().update_failures) and is lost from Redis — the
@@ -72,11 +76,11 @@ struct RedisLiveStateOptions {
 };
 
 struct RedisLiveStateStats {
-  uint64_t update_failures = 0;  // batches not (or not wholly) written to Redis
+  uint64_t update_failures = 0;  // batches not (or not wholly) written to Redis or published
   uint64_t read_failures = 0;    // Get/Snapshot/Near calls answered empty because Redis failed
-  uint64_t published = 0;        // batches published on the channel
-  uint64_t received = 0;         // other instances' batches delivered to listeners
-  uint64_t skipped = 0;          // other instances' batches not decoded: no listener interested
+  uint64_t published = 0;        // payloads published on the channel (one per batch of up to 65535)
+  uint64_t received = 0;         // other instances' payloads delivered to listeners
+  uint64_t skipped = 0;          // other instances' payloads not decoded: no listener interested
   uint64_t bad_payloads = 0;     // channel messages that were not a valid live batch
   uint64_t reconnects = 0;       // of the write, read and subscriber connections
 };
@@ -122,8 +126,7 @@ class RedisLiveState final : public LiveState {
   explicit RedisLiveState(const RedisLiveStateOptions& options);
   Status LoadScript(RedisConnection& conn);
   // The EVALSHA commands (sha left empty) that apply the batch's located messages.
-  // `texts` holds each envelope's message JSON.
-  std::vector<RedisCommand> WriteCommands(std::span<const Envelope> batch, std::span<const std::string> texts) const;
+  std::vector<RedisCommand> WriteCommands(std::span<const Envelope> batch) const;
   void OnPublished(std::string_view payload);
   void FanOut(std::span<const Envelope> batch);
   bool AnyoneInterested() const;

@@ -1,12 +1,17 @@
 // RedisLiveState throughput against a real redis-server on loopback, started
 // here: newer-wins batch writes (messages/s), and the reads an API node does
-// (snapshot of a 10,000-device tenant, a "near" query, one Get).
+// (snapshot of a 10,000-device tenant, a "near" query, one Get). Without a
+// server: encoding and decoding one live feed payload, in the binary form
+// (v2) and the JSON form it replaced (v1).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
 
+#include "core/message_json.h"
+#include "fleetd/attribute_keys.h"
+#include "live/redis/live_feed_codec.h"
 #include "live/redis/redis_live_state.h"
 #include "live/redis/redis_test_server.h"
 
@@ -95,6 +100,63 @@ void BM_Near1km(benchmark::State& state) {
   state.counters["found"] = static_cast<double>(found);
 }
 BENCHMARK(BM_Near1km)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// One process batch as the feed carries it: ~800 GT06 fixes with the
+// attributes its decoder sets.
+std::vector<Envelope> FeedBatch() {
+  std::vector<Envelope> batch;
+  for (int i = 0; i < 800; ++i) {
+    Envelope e = Located(i % 100, 1'700'000'000'000 + i * 1000);
+    e.message.attributes.Set(attr::kSerial, int64_t{i});
+    e.message.attributes.Set(attr::kGpsRealtime, true);
+    batch.push_back(std::move(e));
+  }
+  return batch;
+}
+
+// The v1 payload an older node publishes for `batch` (its encoder, kept here
+// only to measure against).
+std::string V1Payload(std::span<const Envelope> batch) {
+  std::string out = "fleetd-live v1 0123456789abcdef0123456789abcdef\n[";
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '[' + std::to_string(batch[i].tenant_id) + ',' + std::to_string(batch[i].device_id) + ',';
+    AppendMessageJson(out, batch[i].message);
+    out += ']';
+  }
+  out += ']';
+  return out;
+}
+
+// Arg: the payload version. What an API node pays per batch of another node.
+void BM_DecodeFeed(benchmark::State& state) {
+  const std::vector<Envelope> batch = FeedBatch();
+  const std::string payload = state.range(0) == 1
+                                  ? V1Payload(batch)
+                                  : EncodeLiveBatch("0123456789abcdef0123456789abcdef", batch).payloads.at(0);
+  for (auto _ : state) {
+    auto decoded = DecodeLiveBatch(payload);
+    if (!decoded.ok() || decoded->size() != batch.size()) return state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(decoded);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch.size()));
+  state.counters["payload_bytes"] = static_cast<double>(payload.size());
+}
+BENCHMARK(BM_DecodeFeed)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
+
+// Arg: the payload version. What a process node pays per batch it writes.
+void BM_EncodeFeed(benchmark::State& state) {
+  const std::vector<Envelope> batch = FeedBatch();
+  for (auto _ : state) {
+    if (state.range(0) == 1) {
+      benchmark::DoNotOptimize(V1Payload(batch));
+    } else {
+      benchmark::DoNotOptimize(EncodeLiveBatch("0123456789abcdef0123456789abcdef", batch));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch.size()));
+}
+BENCHMARK(BM_EncodeFeed)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 
 void BM_Get(benchmark::State& state) {
   auto live = Fleet("bench-get");

@@ -11,11 +11,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "contract/live_state_contract.h"
+#include "core/envelope_codec.h"
 #include "live/redis/live_feed_codec.h"
+#include "live/redis/redis_subscriber.h"
 #include "live/redis/redis_test_server.h"
 
 namespace fleetd {
@@ -142,8 +145,18 @@ TEST_F(RedisLiveStateTest, AnUpdateOnOneNodeReachesListenersOnAnotherExactlyOnce
   EXPECT_EQ(a->stats().update_failures, 0u);
 }
 
+// The feed carries the binary form (v2): what another node's listener gets
+// is the envelope exactly, also what JSON (v1) would have changed.
 TEST_F(RedisLiveStateTest, RemoteEnvelopesKeepEveryField) {
   Seen on_b;  // before the live states: their threads call it until they are gone
+  std::mutex payloads_mu;
+  std::vector<std::string> payloads;  // what went over the channel
+  RedisSubscriber tap(RedisConnection::Options{.endpoint = Options(prefix_).endpoint}, prefix_ + ":live:db0",
+                      [&](std::string_view payload) {
+                        std::lock_guard lock(payloads_mu);
+                        payloads.emplace_back(payload);
+                      });
+  ASSERT_TRUE(tap.WaitSubscribed(std::chrono::seconds(5)));
   auto a = OpenOrFail(Options(prefix_));
   auto b = OpenOrFail(Options(prefix_));
   ASSERT_TRUE(a && b);
@@ -154,9 +167,25 @@ TEST_F(RedisLiveStateTest, RemoteEnvelopesKeepEveryField) {
   e.message.alarm = Alarm::kSos;
   e.message.heading = 270;
   e.message.cell = CellTower{262, 1, 100, 200};
-  std::vector<Envelope> batch = {e};
+  e.message.attributes.Set("mcc", int64_t{310});                            // JSON folds these four into the cell
+  e.message.attributes.Set("reply", std::string("\xff\xfe device text"));   // JSON replaces invalid UTF-8
+  e.message.attributes.Set("x", -std::numeric_limits<double>::infinity());  // JSON drops non-finite numbers
+  std::vector<Envelope> batch = {LiveEnvelope(9, "y", 5), e};
   a->Update(batch);
-  ASSERT_TRUE(Eventually([&] { return on_b.size() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return on_b.size() == 2; }));
+  EXPECT_EQ(on_b.uids(), (std::vector<std::string>{"y@5", "x@1700000000123"}));
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(payloads_mu);
+    return payloads.size() == 1;
+  }));
+  {
+    std::lock_guard lock(payloads_mu);
+    const std::string& payload = payloads[0];
+    EXPECT_TRUE(payload.starts_with("fleetd-live v2 ")) << payload.substr(0, 40);
+    const size_t body = payload.find('\n') + 1;
+    ASSERT_LT(body, payload.size());
+    EXPECT_EQ(static_cast<uint8_t>(payload[body]), kEnvelopeListVersion) << "the binary list form, not JSON";
+  }
   Envelope got = on_b.last();
   EXPECT_EQ(got.tenant_id, 9);
   EXPECT_EQ(got.device_id, 77);
@@ -333,21 +362,61 @@ TEST_F(RedisLiveStateTest, HostilePayloadsOnTheChannelAreCountedNotDelivered) {
   live->Subscribe(seen.Listener());
   RedisConnection raw(RedisConnection::Options{.endpoint = Options(prefix_).endpoint});
   std::string channel = prefix_ + ":live:db0";
-  for (std::string payload : {std::string("garbage"), std::string("fleetd-live v1 someone\n{"),
-                              std::string("fleetd-live v1 someone\n[[1,2,{\"lat\":500}]]"),
-                              std::string("fleetd-live v1 someone\n[[1,2]]"), std::string("fleetd-live v1 someone\n{}"),
-                              std::string("fleetd-live v1 someone\n[[18446744073709551615,2,{}]]")}) {
+  const std::vector<Envelope> two = {LiveEnvelope(1, "ok", 1000), LiveEnvelope(1, "ok", 2000)};
+  const std::string good = EncodeLiveBatch("someone", two).payloads.at(0);
+  const size_t body = good.find('\n') + 1;
+  std::string lying_count = good;  // 65535 envelopes claimed in ~100 bytes
+  lying_count[body + 1] = '\xff';
+  lying_count[body + 2] = '\xff';
+  std::string v3 = good;
+  v3.replace(0, body, "fleetd-live v3 someone\n");
+  const std::vector<std::string> hostile = {
+      "garbage",
+      "",
+      "fleetd-live v1 someone\n{",
+      "fleetd-live v1 someone\n[[1,2,{\"lat\":500}]]",
+      "fleetd-live v1 someone\n[[1,2]]",
+      "fleetd-live v1 someone\n{}",
+      "fleetd-live v1 someone\n[[18446744073709551615,2,{}]]",
+      good.substr(0, good.size() / 2),  // truncated body
+      good.substr(0, body),             // no body at all
+      lying_count,
+      "fleetd-live v2 someone\ngarbage",
+      good + "trailing",
+      v3,
+  };
+  for (const std::string& payload : hostile) {
     auto r = raw.Command({"PUBLISH", channel, payload});
     ASSERT_TRUE(r.ok());
     EXPECT_EQ((*r)->integer, 1) << "the instance is subscribed";
   }
-  Envelope good = LiveEnvelope(1, "ok", 1000);
-  std::vector<Envelope> one = {good};
-  raw.Command({"PUBLISH", channel, EncodeLiveBatch("someone", one)});
-  ASSERT_TRUE(Eventually([&] { return seen.size() == 1; }));
-  EXPECT_EQ(seen.uids(), (std::vector<std::string>{"ok@1000"}));
-  EXPECT_EQ(live->stats().bad_payloads, 6u);
+  raw.Command({"PUBLISH", channel, good});
+  ASSERT_TRUE(Eventually([&] { return seen.size() == 2; }));
+  EXPECT_EQ(seen.uids(), (std::vector<std::string>{"ok@1000", "ok@2000"}));
+  EXPECT_EQ(live->stats().bad_payloads, hostile.size());
   EXPECT_EQ(live->stats().received, 1u);
+}
+
+// A rolling upgrade: an older node still publishes v1 (JSON) on the same
+// channel; its batches and a new node's are both delivered, in order.
+TEST_F(RedisLiveStateTest, BatchesOfAV1NodeAreStillDelivered) {
+  Seen seen;  // before the live states: their threads call it until they are gone
+  auto a = OpenOrFail(Options(prefix_));
+  auto b = OpenOrFail(Options(prefix_));
+  ASSERT_TRUE(a && b);
+  b->Subscribe(seen.Listener());
+  RedisConnection raw(RedisConnection::Options{.endpoint = Options(prefix_).endpoint});
+  const std::string v1 =
+      "fleetd-live v1 old-node\n"
+      R"([[5,55,{"device_uid":"old-1","protocol":"gt06","kind":"position","ts":"2026-05-21T10:30:00Z",)"
+      R"("received_at":"2026-05-21T10:30:01.204Z","lat":23.8103,"lng":90.4125,"speed_kmh":45}]])";
+  auto r = raw.Command({"PUBLISH", prefix_ + ":live:db0", v1});
+  ASSERT_TRUE(r.ok());
+  a->Update(std::vector<Envelope>{LiveEnvelope(5, "new-1", 1000)});
+  ASSERT_TRUE(Eventually([&] { return seen.size() == 2; }));
+  EXPECT_EQ(seen.uids(), (std::vector<std::string>{"old-1@1779359400000", "new-1@1000"}));
+  EXPECT_EQ(b->stats().received, 2u);
+  EXPECT_EQ(b->stats().bad_payloads, 0u);
 }
 
 TEST_F(RedisLiveStateTest, UnsubscribedListenersGetNothingFromOtherNodes) {

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 #include "queue/nats/jetstream_setup.h"
 #include "queue/nats/nats_consumer_state.h"
 #include "queue/nats/nats_subjects.h"

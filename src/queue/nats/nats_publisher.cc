@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 

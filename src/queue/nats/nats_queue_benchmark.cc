@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 #include "queue/nats/nats_queue.h"
 #include "queue/nats/nats_test_server.h"
 
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   }
   auto& q = *opened;
   std::string probe;
-  (void)fleetd::nats::EncodeEnvelope(Sample(1, 1), probe);
+  (void)fleetd::EncodeEnvelope(Sample(1, 1), probe);
   std::printf("messages %d, encoded size %zu bytes, publish batch %d, window %zu, partitions %zu, consumers %d\n",
               total, probe.size(), batch_size, q->options().window, q->options().partitions, consumers);
 

@@ -52,7 +52,7 @@ struct NatsQueueOptions {
   std::chrono::milliseconds lease{10000};
   size_t window = 4096;
   // At most this many envelopes of one partition share a JetStream message
-  // (the list form of envelope_codec.h); 1 = one message per envelope.
+  // (the list form of core/envelope_codec.h); 1 = one message per envelope.
   size_t group = 64;
   // How long published batches wait to be sent together: envelopes of one
   // partition from every connection of the node then share messages. 0 =

@@ -26,7 +26,7 @@
 #include <thread>
 
 #include "contract/queue_contract.h"
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 #include "queue/nats/nats_test_server.h"

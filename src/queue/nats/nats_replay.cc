@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 

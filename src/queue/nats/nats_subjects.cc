@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 
 namespace fleetd::nats {
 namespace {

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 
 namespace fleetd::nats {
 namespace {

@@ -1,7 +1,7 @@
 // EnvelopeCodec: every field survives the round trip bit for bit, and
 // hostile bytes (truncations, lying lengths, bad enums, trailing garbage)
 // are refused without reading past the buffer or sizing an allocation.
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace fleetd::nats {
+#include "core/hex.h"
+
+namespace fleetd {
 namespace {
 
 std::span<const uint8_t> Bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
@@ -231,9 +233,9 @@ TEST(EnvelopeCodecTest, SurvivesEveryByteFlip) {
 }
 
 }  // namespace
-}  // namespace fleetd::nats
+}  // namespace fleetd
 
-namespace fleetd::nats {
+namespace fleetd {
 namespace {
 
 std::vector<Envelope> ThreeEnvelopes() {
@@ -263,6 +265,48 @@ TEST(EnvelopeListTest, RoundTripsInOrderAndDecodesSingleEnvelopesToo) {
   ASSERT_TRUE(single.ok());
   ASSERT_EQ(single->size(), 1u);
   EXPECT_EQ((*single)[0].message, list[0].message);
+}
+
+// The bytes themselves, written out from the layout in envelope_codec.h:
+// JetStream streams and other nodes' live feeds hold them, so they must
+// never change (a new layout needs a new version byte).
+TEST(EnvelopeListTest, TheWireFormIsFixed) {
+  std::vector<Envelope> list(2);
+  list[0].tenant_id = 7;
+  list[0].device_id = 42;
+  Message& m = list[0].message;
+  m.device_uid = "359710040000001";
+  m.protocol = "gt06";
+  m.ts = 1767225600123;
+  m.received_at = 1767225601456;
+  m.lat = 52.5;
+  m.lng = 13.25;
+  m.speed_kmh = 42.5;
+  m.attributes.Set("serial", int64_t{42});
+  const std::string one_hex =
+      "01"                                                      // version
+      "0000019b76daadb0"                                        // received_at
+      "0000000000000007"                                        // tenant
+      "000000000000002a"                                        // device
+      "000f333539373130303430303030303031"                      // uid
+      "000467743036"                                            // protocol
+      "00"                                                      // kind
+      "0000002d"                                                // presence: ts, lat, lng, speed
+      "0000019b76daa87b"                                        // ts
+      "404a400000000000"                                        // lat
+      "402a800000000000"                                        // lng
+      "4045400000000000"                                        // speed
+      "0001"                                                    // attribute count
+      "000673657269616c"                                        // key "serial"
+      "01"                                                      // int
+      "000000000000002a";                                       // 42
+  const std::string minimal_hex = "01" + std::string(70, '0');  // version, then zeros and empty strings
+  std::string one;
+  ASSERT_TRUE(EncodeEnvelope(list[0], one).ok());
+  EXPECT_EQ(ToHex(Bytes(one)), one_hex);
+  std::string both;
+  ASSERT_TRUE(EncodeEnvelopeList(list, both).ok());
+  EXPECT_EQ(ToHex(Bytes(both)), "020002" + ("00000068" + one_hex) + ("00000024" + minimal_hex));
 }
 
 TEST(EnvelopeListTest, EncodeRefusesListsOfOneOrNone) {
@@ -316,4 +360,4 @@ TEST(EnvelopeListTest, HostileListsAreRefused) {
 }
 
 }  // namespace
-}  // namespace fleetd::nats
+}  // namespace fleetd

@@ -1,7 +1,7 @@
 // EnvelopeCodec: writer and bounds-checked reader for the layout documented
 // in envelope_codec.h. The reader goes through ByteReader, so a lying length
 // fails the read instead of sizing an allocation.
-#include "queue/nats/envelope_codec.h"
+#include "core/envelope_codec.h"
 
 #include <bit>
 #include <cassert>
@@ -13,7 +13,7 @@
 
 #include "core/byte_reader.h"
 
-namespace fleetd::nats {
+namespace fleetd {
 namespace {
 
 enum Presence : uint32_t {
@@ -57,7 +57,7 @@ bool PutShortString(std::string& out, std::string_view s) {
 }
 
 Status TooLong(const char* what) {
-  return Status(StatusCode::kInvalidArgument, std::string(what) + " longer than 65535 bytes cannot be queued");
+  return Status(StatusCode::kInvalidArgument, std::string(what) + " longer than 65535 bytes cannot be encoded");
 }
 
 // Reads a u16-length string; false (and a failed reader) when truncated.
@@ -75,8 +75,8 @@ void ReadOptionalDouble(ByteReader& r, uint32_t bits, uint32_t bit, std::optiona
   if (bits & bit) out = ReadDouble(r);
 }
 
-Status Malformed(const std::string& why) { return Status(StatusCode::kMalformed, "queued envelope: " + why); }
-Status Truncated() { return Status(StatusCode::kBadLength, "queued envelope: truncated or lying length"); }
+Status Malformed(const std::string& why) { return Status(StatusCode::kMalformed, "envelope: " + why); }
+Status Truncated() { return Status(StatusCode::kBadLength, "envelope: truncated or lying length"); }
 
 }  // namespace
 
@@ -137,7 +137,7 @@ Status EncodeEnvelope(const Envelope& e, std::string& out) {
   }
 
   if (m.attributes.size() > std::numeric_limits<uint16_t>::max()) {
-    return Status(StatusCode::kInvalidArgument, "more than 65535 attributes cannot be queued");
+    return Status(StatusCode::kInvalidArgument, "more than 65535 attributes cannot be encoded");
   }
   PutBE(out, m.attributes.size(), 2);
   for (const auto& [key, value] : m.attributes) {
@@ -269,7 +269,7 @@ Result<Envelope> DecodeEnvelope(std::span<const uint8_t> data) {
 }
 
 Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out) {
-  if (envelopes.size() < 2 || envelopes.size() > std::numeric_limits<uint16_t>::max()) {
+  if (envelopes.size() < 2 || envelopes.size() > kMaxEnvelopesPerList) {
     return Status(StatusCode::kInvalidArgument, "an envelope list holds 2 to 65535 envelopes");
   }
   std::vector<std::string> encoded(envelopes.size());
@@ -283,7 +283,7 @@ Status EncodeEnvelopeList(std::span<const Envelope> envelopes, std::string& out)
 }
 
 void FrameEnvelopeList(std::span<const std::string_view> encoded, std::string& out) {
-  assert(encoded.size() >= 2 && encoded.size() <= std::numeric_limits<uint16_t>::max());
+  assert(encoded.size() >= 2 && encoded.size() <= kMaxEnvelopesPerList);
   out.push_back(static_cast<char>(kEnvelopeListVersion));
   PutBE(out, encoded.size(), 2);
   for (std::string_view e : encoded) {
@@ -324,4 +324,4 @@ Result<std::vector<Envelope>> DecodeEnvelopes(std::span<const uint8_t> data) {
   return out;
 }
 
-}  // namespace fleetd::nats
+}  // namespace fleetd
