@@ -19,6 +19,7 @@
 #include "core/hex.h"
 #include "core/message_json.h"
 #include "core/time_util.h"
+#include "protocol/testing/vector_messages.h"
 
 namespace fleetd {
 namespace {
@@ -31,27 +32,6 @@ struct Outcome {
   std::string err;
 };
 
-std::string HttpRequest(const json& c) {
-  const json& http = c["http"];
-  std::string method = http.value("method", "GET");
-  std::string uri = http.value("uri", "/");
-  std::string packet = c["packet"];
-  std::string req;
-  if (http.value("packet_is", "uri") == "uri") {
-    req = method + " " + packet + " HTTP/1.1\r\nHost: fleetd\r\n\r\n";
-  } else {
-    std::string type = "application/json";
-    if (http.contains("headers") && http["headers"].is_object()) {
-      for (auto& [k, v] : http["headers"].items()) {
-        if (k == "Content-Type" && v.is_string()) type = v;
-      }
-    }
-    req = method + " " + uri + " HTTP/1.1\r\nHost: fleetd\r\nContent-Type: " + type +
-          "\r\nContent-Length: " + std::to_string(packet.size()) + "\r\n\r\n" + packet;
-  }
-  return req;
-}
-
 Outcome RunCase(const ProtocolRegistry& registry, const std::string& protocol, const json& c) {
   DecodeOptions o;
   o.protocol = protocol;
@@ -60,7 +40,7 @@ Outcome RunCase(const ProtocolRegistry& registry, const std::string& protocol, c
   if (c.contains("context") && c["context"].is_object()) o.model = c["context"].value("setModelOverride", "");
   std::string bytes;
   if (c.contains("http")) {
-    bytes = HttpRequest(c);
+    bytes = vectors::VectorHttpRequest(c);
   } else if (c["encoding"] == "hex") {
     o.hex = c["packet"];
   } else {
@@ -158,44 +138,12 @@ TEST_P(ConformanceTest, StreamedJsonEqualsTreeJsonOnEveryVectorMessage) {
   RegisterBuiltinProtocols(registry);
   const ProtocolInfo* info = registry.Find(protocol);
   if (!info) GTEST_SKIP() << protocol << " is not built in yet";
-  std::ifstream in(std::string(FLEETD_VECTORS_DIR) + "/" + protocol + ".json");
-  ASSERT_TRUE(in.good()) << "vectors missing";
-  json file = json::parse(in);
-  auto framer = info->make_framer(true);
-  auto decoder = info->make_decoder();
-  int compared = 0;
-  for (const auto& c : file["cases"]) {
-    std::string bytes;
-    if (c.contains("http")) {
-      bytes = HttpRequest(c);
-    } else if (c["encoding"] == "hex") {
-      auto raw = ParseHex(c["packet"].get<std::string>());
-      if (!raw) continue;
-      bytes.assign(raw->begin(), raw->end());
-    } else {
-      bytes = c["packet"];
-    }
-    DecodeSession session{"123456789012345", true, ""};
-    if (c.contains("context") && c["context"].is_object()) session.model = c["context"].value("setModelOverride", "");
-    std::span<const uint8_t> rest(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    while (!rest.empty()) {
-      FrameResult r = framer->Next(rest);
-      const size_t n = r.kind == FrameResult::Kind::kNeedMore ? rest.size() : std::max<size_t>(r.consumed, 1);
-      if (r.kind != FrameResult::Kind::kError) {
-        DecodeOutput out;
-        if (decoder->Decode(rest.first(std::min(n, rest.size())), session, 1780000000123LL, out).ok()) {
-          for (const Message& m : out.messages) {
-            EXPECT_EQ(MessageToJsonText(m),
-                      MessageToJson(m).dump(-1, ' ', false, json::error_handler_t::replace))
-                << c["id"];
-            ++compared;
-          }
-        }
-      }
-      rest = rest.subspan(std::min(n, rest.size()));
-    }
+  auto decoded = vectors::DecodeVectorMessages(*info);
+  ASSERT_TRUE(decoded) << "vectors missing";
+  for (const auto& [id, m] : *decoded) {
+    EXPECT_EQ(MessageToJsonText(m), MessageToJson(m).dump(-1, ' ', false, json::error_handler_t::replace)) << id;
   }
-  EXPECT_GT(compared, 5);
+  EXPECT_GT(decoded->size(), 5u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, ConformanceTest,

@@ -1,7 +1,10 @@
 // JSON encoding of the WebSocket feed; see stream_messages.h.
 #include "api/stream_messages.h"
 
+#include <utility>
+
 #include "api/json_util.h"
+#include "core/json_text.h"
 #include "core/message_json.h"
 
 namespace fleetd::api {
@@ -10,35 +13,52 @@ bool FilterAllows(const VehicleFilter& filter, std::string_view uid) {
   return !filter || filter->find(uid) != filter->end();
 }
 
+// Both messages are written as text, not built as an nlohmann tree and
+// dumped: an API node writes a telemetry update for every live message, and
+// the tree was its largest cost. The bytes are those the tree gave
+// (stream_messages_json_test compares the two).
 std::string SnapshotJson(const std::vector<Message>& latest, const VehicleFilter& filter) {
-  Json positions = Json::array();
+  std::string out;
+  JsonTextWriter w(out);
+  w.BeginObject();
+  w.Key("type");
+  w.String("snapshot");
+  w.Key("positions");
+  w.BeginArray();
   for (const Message& m : latest) {
-    if (FilterAllows(filter, m.device_uid)) positions.push_back(MessageToJson(m));
+    if (!FilterAllows(filter, m.device_uid)) continue;
+    w.BeginObject();
+    AppendMessageMembers(w, m);
+    w.EndObject();
   }
-  Json j = Json::object();
-  j["type"] = "snapshot";
-  j["positions"] = std::move(positions);
-  return DumpJson(j);
+  w.EndArray();
+  w.EndObject();
+  return out;
 }
 
 std::string TelemetryUpdateJson(const Message& message) {
-  Json v1 = MessageToJson(message);
-  Json data = Json::object();
-  for (const char* key : {"lat", "lng"}) {
-    if (auto it = v1.find(key); it != v1.end()) data[key] = *it;
-  }
-  if (auto it = v1.find("speed_kmh"); it != v1.end()) data["speed"] = *it;
-  for (const char* key : {"heading", "ts"}) {
-    if (auto it = v1.find(key); it != v1.end()) data[key] = *it;
-  }
-  for (auto& [key, value] : v1.items()) {
-    if (!data.contains(key)) data[key] = value;
-  }
-  Json j = Json::object();
-  j["type"] = "telemetry_update";
-  j["vehicle_id"] = message.device_uid;
-  j["data"] = std::move(data);
-  return DumpJson(j);
+  std::string out;
+  out.reserve(512);
+  JsonTextWriter w(out);
+  w.BeginObject();
+  w.Key("type");
+  w.String("telemetry_update");
+  w.Key("vehicle_id");
+  w.String(message.device_uid);
+  w.Key("data");
+  w.BeginObject();
+  // The fix first, under the dashboard's names, then the rest of the v1
+  // document in its order: speed_kmh stays there, "speed" is a copy of it.
+  static constexpr std::pair<MessageMember, std::string_view> kFixFirst[] = {
+      {MessageMember::kLat, "lat"},         {MessageMember::kLng, "lng"}, {MessageMember::kSpeedKmh, "speed"},
+      {MessageMember::kHeading, "heading"}, {MessageMember::kTs, "ts"},
+  };
+  for (const auto& [member, key] : kFixFirst) AppendMessageMember(w, message, member, key);
+  AppendMessageMembers(w, message,
+                       {MessageMember::kLat, MessageMember::kLng, MessageMember::kHeading, MessageMember::kTs});
+  w.EndObject();
+  w.EndObject();
+  return out;
 }
 
 std::string StreamErrorJson(std::string_view message) {

@@ -21,6 +21,8 @@ class JsonTextWriter {
 
   void BeginObject() { Separate(); out_.push_back('{'); first_ = true; }
   void EndObject() { out_.push_back('}'); first_ = false; }
+  void BeginArray() { Separate(); out_.push_back('['); first_ = true; }
+  void EndArray() { out_.push_back(']'); first_ = false; }
   // Starts a member; the value written next belongs to it.
   void Key(std::string_view key) {
     Separate();

@@ -106,6 +106,26 @@ TEST(JsonTextTest, NestedStructure) {
   EXPECT_EQ(out, R"({"a":{"b":true,"c":null},"d":"e"})");
 }
 
+TEST(JsonTextTest, Arrays) {
+  std::string out;
+  JsonTextWriter w(out);
+  w.BeginObject();
+  w.Key("none");
+  w.BeginArray();
+  w.EndArray();
+  w.Key("some");
+  w.BeginArray();
+  w.Int(1);
+  w.BeginObject();
+  w.EndObject();
+  w.BeginArray();
+  w.String("x");
+  w.EndArray();
+  w.EndArray();
+  w.EndObject();
+  EXPECT_EQ(out, R"({"none":[],"some":[1,{},["x"]]})");
+}
+
 TEST(JsonTextTest, Iso8601LikePrintf) {
   std::mt19937_64 rng(11);
   std::vector<TimestampMs> times = {0, 1, 999, 1000, -1, -1000, 253402300799999LL, 253402300800000LL,

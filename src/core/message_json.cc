@@ -107,16 +107,29 @@ Json MessageToJson(const Message& m) {
 
 namespace {
 
-void PutDouble(JsonTextWriter& w, std::string_view name, const std::optional<double>& v) {
+void PutString(JsonTextWriter& w, std::string_view key, std::string_view v) {
+  w.Key(key);
+  w.String(v);
+}
+
+void PutTime(JsonTextWriter& w, std::string_view key, TimestampMs ts) {
+  w.Key(key);
+  std::string& raw = w.RawValue();
+  raw.push_back('"');
+  AppendIso8601(raw, ts);
+  raw.push_back('"');
+}
+
+void PutDouble(JsonTextWriter& w, std::string_view key, const std::optional<double>& v) {
   if (v && std::isfinite(*v)) {
-    w.Key(name);
+    w.Key(key);
     w.Double(*v);
   }
 }
 
-void PutBool(JsonTextWriter& w, std::string_view name, const std::optional<bool>& v) {
+void PutBool(JsonTextWriter& w, std::string_view key, const std::optional<bool>& v) {
   if (v) {
-    w.Key(name);
+    w.Key(key);
     w.Bool(*v);
   }
 }
@@ -143,83 +156,96 @@ void PutAttribute(JsonTextWriter& w, std::string_view key, const AttributeValue&
       value);
 }
 
+void PutAttributes(JsonTextWriter& w, std::string_view key, const Message& m) {
+  if (m.attributes.empty() && !m.cell) return;
+  w.Key(key);
+  w.BeginObject();
+  static constexpr std::string_view kCellKeys[] = {"cell_id", "lac", "mcc", "mnc"};
+  if (m.cell) {
+    // The typed cell first, as MessageToJson inserts it; an attribute with
+    // one of its names takes its place (the tree would overwrite it there).
+    const int64_t parts[] = {m.cell->cell_id, m.cell->lac, m.cell->mcc, m.cell->mnc};
+    for (size_t k = 0; k < 4; ++k) {
+      if (auto it = m.attributes.find(kCellKeys[k]); it != m.attributes.end()) {
+        if (const double* d = std::get_if<double>(&it->second); d && !std::isfinite(*d)) {
+          w.Key(kCellKeys[k]);
+          w.Int(parts[k]);  // the tree keeps the cell's value when the attribute is skipped
+        } else {
+          PutAttribute(w, kCellKeys[k], it->second);
+        }
+      } else {
+        w.Key(kCellKeys[k]);
+        w.Int(parts[k]);
+      }
+    }
+  }
+  for (const auto& [attribute, value] : m.attributes) {
+    if (m.cell && std::find(std::begin(kCellKeys), std::end(kCellKeys), attribute) != std::end(kCellKeys)) continue;
+    PutAttribute(w, attribute, value);
+  }
+  w.EndObject();
+}
+
+// Indexed by MessageMember.
+constexpr std::string_view kMemberNames[kMessageMemberCount] = {
+    "device_uid", "protocol", "kind", "ts", "received_at", "valid", "lat", "lng", "altitude_m", "speed_kmh",
+    "heading", "satellites", "hdop", "ignition", "odometer_km", "battery_v", "power_v", "fuel_pct",
+    "engine_temp_c", "rpm", "alarm", "attributes",
+};
+
 }  // namespace
 
-// Written directly, field by field, in MessageToJson's order and with its
-// exact text (message_json_test compares the two on every vector message).
-// Device text (a GT06 0x15 answer, an H02 field) may hold invalid UTF-8;
-// it is written with U+FFFD in its place rather than failing the write.
+// Each member is written directly with MessageToJson's exact text
+// (json_text_test compares the two, conformance_test on every vector
+// message). Device text (a GT06 0x15 answer, an H02 field) may hold
+// invalid UTF-8; it is written with U+FFFD in its place rather than failing.
+void AppendMessageMember(JsonTextWriter& w, const Message& m, MessageMember member, std::string_view key) {
+  switch (member) {
+    case MessageMember::kDeviceUid: return PutString(w, key, m.device_uid);
+    case MessageMember::kProtocol: return PutString(w, key, m.protocol);
+    case MessageMember::kKind: return PutString(w, key, MessageKindName(m.kind));
+    case MessageMember::kTs:
+      if (m.ts) PutTime(w, key, *m.ts);
+      return;
+    case MessageMember::kReceivedAt: return PutTime(w, key, m.received_at);
+    case MessageMember::kValid: return PutBool(w, key, m.valid);
+    case MessageMember::kLat: return PutDouble(w, key, m.lat);
+    case MessageMember::kLng: return PutDouble(w, key, m.lng);
+    case MessageMember::kAltitudeM: return PutDouble(w, key, m.altitude_m);
+    case MessageMember::kSpeedKmh: return PutDouble(w, key, m.speed_kmh);
+    case MessageMember::kHeading: return PutDouble(w, key, m.heading);
+    case MessageMember::kSatellites:
+      if (m.satellites) {
+        w.Key(key);
+        w.Int(*m.satellites);
+      }
+      return;
+    case MessageMember::kHdop: return PutDouble(w, key, m.hdop);
+    case MessageMember::kIgnition: return PutBool(w, key, m.ignition);
+    case MessageMember::kOdometerKm: return PutDouble(w, key, m.odometer_km);
+    case MessageMember::kBatteryV: return PutDouble(w, key, m.battery_v);
+    case MessageMember::kPowerV: return PutDouble(w, key, m.power_v);
+    case MessageMember::kFuelPct: return PutDouble(w, key, m.fuel_pct);
+    case MessageMember::kEngineTempC: return PutDouble(w, key, m.engine_temp_c);
+    case MessageMember::kRpm: return PutDouble(w, key, m.rpm);
+    case MessageMember::kAlarm:
+      if (m.alarm) PutString(w, key, AlarmName(*m.alarm));
+      return;
+    case MessageMember::kAttributes: return PutAttributes(w, key, m);
+  }
+}
+
+void AppendMessageMembers(JsonTextWriter& w, const Message& m, MessageMemberSet leave_out) {
+  for (size_t i = 0; i < kMessageMemberCount; ++i) {
+    const auto member = static_cast<MessageMember>(i);
+    if (!leave_out.contains(member)) AppendMessageMember(w, m, member, kMemberNames[i]);
+  }
+}
+
 void AppendMessageJson(std::string& out, const Message& m) {
   JsonTextWriter w(out);
   w.BeginObject();
-  w.Key("device_uid");
-  w.String(m.device_uid);
-  w.Key("protocol");
-  w.String(m.protocol);
-  w.Key("kind");
-  w.String(MessageKindName(m.kind));
-  if (m.ts) {
-    w.Key("ts");
-    std::string& raw = w.RawValue();
-    raw.push_back('"');
-    AppendIso8601(raw, *m.ts);
-    raw.push_back('"');
-  }
-  w.Key("received_at");
-  std::string& raw = w.RawValue();
-  raw.push_back('"');
-  AppendIso8601(raw, m.received_at);
-  raw.push_back('"');
-  PutBool(w, "valid", m.valid);
-  PutDouble(w, "lat", m.lat);
-  PutDouble(w, "lng", m.lng);
-  PutDouble(w, "altitude_m", m.altitude_m);
-  PutDouble(w, "speed_kmh", m.speed_kmh);
-  PutDouble(w, "heading", m.heading);
-  if (m.satellites) {
-    w.Key("satellites");
-    w.Int(*m.satellites);
-  }
-  PutDouble(w, "hdop", m.hdop);
-  PutBool(w, "ignition", m.ignition);
-  PutDouble(w, "odometer_km", m.odometer_km);
-  PutDouble(w, "battery_v", m.battery_v);
-  PutDouble(w, "power_v", m.power_v);
-  PutDouble(w, "fuel_pct", m.fuel_pct);
-  PutDouble(w, "engine_temp_c", m.engine_temp_c);
-  PutDouble(w, "rpm", m.rpm);
-  if (m.alarm) {
-    w.Key("alarm");
-    w.String(AlarmName(*m.alarm));
-  }
-  if (!m.attributes.empty() || m.cell) {
-    w.Key("attributes");
-    w.BeginObject();
-    static constexpr std::string_view kCellKeys[] = {"cell_id", "lac", "mcc", "mnc"};
-    if (m.cell) {
-      // The typed cell first, as MessageToJson inserts it; an attribute with
-      // one of its names takes its place (the tree would overwrite it there).
-      const int64_t parts[] = {m.cell->cell_id, m.cell->lac, m.cell->mcc, m.cell->mnc};
-      for (size_t k = 0; k < 4; ++k) {
-        if (auto it = m.attributes.find(kCellKeys[k]); it != m.attributes.end()) {
-          if (const double* d = std::get_if<double>(&it->second); d && !std::isfinite(*d)) {
-            w.Key(kCellKeys[k]);
-            w.Int(parts[k]);  // the tree keeps the cell's value when the attribute is skipped
-          } else {
-            PutAttribute(w, kCellKeys[k], it->second);
-          }
-        } else {
-          w.Key(kCellKeys[k]);
-          w.Int(parts[k]);
-        }
-      }
-    }
-    for (const auto& [key, value] : m.attributes) {
-      if (m.cell && std::find(std::begin(kCellKeys), std::end(kCellKeys), key) != std::end(kCellKeys)) continue;
-      PutAttribute(w, key, value);
-    }
-    w.EndObject();
-  }
+  AppendMessageMembers(w, m);
   w.EndObject();
 }
 
