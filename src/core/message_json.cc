@@ -193,13 +193,12 @@ constexpr std::string_view kMemberNames[kMessageMemberCount] = {
     "engine_temp_c", "rpm", "alarm", "attributes",
 };
 
-}  // namespace
-
-// Each member is written directly with MessageToJson's exact text
-// (json_text_test compares the two, conformance_test on every vector
-// message). Device text (a GT06 0x15 answer, an H02 field) may hold
-// invalid UTF-8; it is written with U+FFFD in its place rather than failing.
-void AppendMessageMember(JsonTextWriter& w, const Message& m, MessageMember member, std::string_view key) {
+// One member. Always inlined, and AppendMessageMembers' loop unrolled, so
+// that the store's path compiles to the straight run of writes it was
+// written as before; a call and a switch per member cost it 6% more
+// instructions (api_benchmark's BM_MessageToJsonText under callgrind).
+[[gnu::always_inline]] inline void WriteMember(JsonTextWriter& w, const Message& m, MessageMember member,
+                                               std::string_view key) {
   switch (member) {
     case MessageMember::kDeviceUid: return PutString(w, key, m.device_uid);
     case MessageMember::kProtocol: return PutString(w, key, m.protocol);
@@ -235,10 +234,21 @@ void AppendMessageMember(JsonTextWriter& w, const Message& m, MessageMember memb
   }
 }
 
+}  // namespace
+
+// Each member is written directly with MessageToJson's exact text
+// (json_text_test compares the two, conformance_test on every vector
+// message). Device text (a GT06 0x15 answer, an H02 field) may hold
+// invalid UTF-8; it is written with U+FFFD in its place rather than failing.
+void AppendMessageMember(JsonTextWriter& w, const Message& m, MessageMember member, std::string_view key) {
+  WriteMember(w, m, member, key);
+}
+
 void AppendMessageMembers(JsonTextWriter& w, const Message& m, MessageMemberSet leave_out) {
+#pragma GCC unroll 32
   for (size_t i = 0; i < kMessageMemberCount; ++i) {
     const auto member = static_cast<MessageMember>(i);
-    if (!leave_out.contains(member)) AppendMessageMember(w, m, member, kMemberNames[i]);
+    if (!leave_out.contains(member)) WriteMember(w, m, member, kMemberNames[i]);
   }
 }
 
