@@ -30,6 +30,8 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
       live_(live),
       events_(events),
       options_(options),
+      finishing_(options.max_finishing),
+      acking_(options.max_finishing),
       stored_(metrics.GetCounter("fleetd_positions_stored_total", {}, "New position rows written")),
       duplicates_(metrics.GetCounter("fleetd_positions_duplicate_total", {},
                                      "Messages already stored (retransmits, replays)")),
@@ -52,14 +54,8 @@ Processor::~Processor() { Stop(); }
 
 void Processor::Start() {
   if (finisher_.joinable()) return;
-  {
-    std::lock_guard lock(finish_mu_);
-    writers_done_ = false;
-  }
-  {
-    std::lock_guard lock(ack_mu_);
-    finisher_done_ = false;
-  }
+  finishing_.Open();
+  acking_.Open();
   acker_ = std::thread([this] { RunAcker(); });
   finisher_ = std::thread([this] { RunFinisher(); });
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
@@ -73,17 +69,9 @@ void Processor::Stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
-  {
-    std::lock_guard lock(finish_mu_);
-    writers_done_ = true;
-  }
-  finish_cv_.notify_all();
+  finishing_.Close();
   if (finisher_.joinable()) finisher_.join();  // after it finished every written batch
-  {
-    std::lock_guard lock(ack_mu_);
-    finisher_done_ = true;
-  }
-  ack_cv_.notify_all();
+  acking_.Close();
   if (acker_.joinable()) acker_.join();  // after it acked (or gave back) every finished batch
 }
 
@@ -106,14 +94,8 @@ void Processor::RunFinisher() {
   // Once a batch is given back, every later one is too: acking a later
   // message would also ack the given-back ones on an AckAll queue.
   bool giving_back = false;
-  std::unique_lock lock(finish_mu_);
-  while (true) {
-    finish_cv_.wait(lock, [&] { return writers_done_ || !finishing_.empty(); });
-    if (finishing_.empty()) return;  // writers done and nothing left
-    Written w = std::move(finishing_.front());
-    finishing_.pop_front();
-    lock.unlock();
-    finish_cv_.notify_all();  // room for a writer
+  while (std::optional<Written> next = finishing_.Pop()) {  // until the writers are done and it is drained
+    Written& w = *next;
     auto lap = std::chrono::steady_clock::now();
     live_.Update(w.envelopes());
     live_us_.Add(Lap(lap));
@@ -121,25 +103,13 @@ void Processor::RunFinisher() {
       giving_back = !PublishEvents(w.envelopes());
       events_us_.Add(Lap(lap));
     }
-    {
-      std::unique_lock ack_lock(ack_mu_);
-      ack_cv_.wait(ack_lock, [&] { return acking_.size() < std::max<size_t>(options_.max_finishing, 1); });
-      acking_.push_back(Finished{std::move(w.deliveries), giving_back});
-    }
-    ack_cv_.notify_all();
-    lock.lock();
+    acking_.Push(Finished{std::move(w.deliveries), giving_back});
   }
 }
 
 void Processor::RunAcker() {
-  std::unique_lock lock(ack_mu_);
-  while (true) {
-    ack_cv_.wait(lock, [&] { return finisher_done_ || !acking_.empty(); });
-    if (acking_.empty()) return;  // finisher done and nothing left
-    Finished f = std::move(acking_.front());
-    acking_.pop_front();
-    lock.unlock();
-    ack_cv_.notify_all();  // room for the finisher
+  while (std::optional<Finished> next = acking_.Pop()) {  // until the finisher is done and it is drained
+    Finished& f = *next;
     auto lap = std::chrono::steady_clock::now();
     for (auto& d : f.deliveries) {
       if (f.give_back) {
@@ -149,7 +119,6 @@ void Processor::RunAcker() {
       }
     }
     ack_us_.Add(Lap(lap));
-    lock.lock();
   }
 }
 
@@ -193,16 +162,12 @@ void Processor::Run() {
     stored_.Add(written->positions_written);
     duplicates_.Add(written->duplicates);
     batch_messages_.Add(static_cast<int64_t>(batch.size()));
-    {
-      // Released and queued in one step under the lock: no other writer can
-      // fetch, write and queue these partitions' next messages in between,
-      // so the finisher sees each device's batches in write order.
-      std::unique_lock lock(finish_mu_);
-      finish_cv_.wait(lock, [&] { return finishing_.size() < std::max<size_t>(options_.max_finishing, 1); });
-      for (auto& d : deliveries) d->Stored();
-      finishing_.push_back(std::move(w));
-    }
-    finish_cv_.notify_all();
+    // Released and queued in one step under the queue's lock: no other
+    // writer can fetch, write and queue these partitions' next messages in
+    // between, so the finisher sees each device's batches in write order.
+    finishing_.Push(std::move(w), [](Written& queued) {
+      for (auto& d : queued.deliveries) d->Stored();
+    });
     handoff_us_.Add(Lap(lap));
   }
 }

@@ -18,10 +18,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <vector>
@@ -31,6 +29,7 @@
 #include "fleetd/live_state.h"
 #include "fleetd/queue.h"
 #include "fleetd/store.h"
+#include "process/handoff_queue.h"
 
 namespace fleetd {
 
@@ -90,19 +89,13 @@ class Processor {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   std::thread finisher_;
-  std::mutex finish_mu_;
-  std::condition_variable finish_cv_;  // both ways: a batch to finish / room for one
-  std::deque<Written> finishing_;
-  bool writers_done_ = false;          // the finisher drains finishing_, then exits
+  HandoffQueue<Written> finishing_;  // writers -> finisher; closed by Stop once the writers are done
   // The acks run on their own thread: a confirmed ack is a server round
   // trip, and done by the finisher it left the live update of the next batch
   // waiting (the finisher was the stage's slowest step under load). One
   // thread, taking batches in the finisher's order, keeps acks in write order.
   std::thread acker_;
-  std::mutex ack_mu_;
-  std::condition_variable ack_cv_;  // both ways: a batch to ack / room for one
-  std::deque<Finished> acking_;
-  bool finisher_done_ = false;      // the acker drains acking_, then exits
+  HandoffQueue<Finished> acking_;  // finisher -> acker; closed by Stop once the finisher is done
   Counter& stored_;
   Counter& duplicates_;
   Counter& batches_;
