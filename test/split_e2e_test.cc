@@ -26,6 +26,18 @@ using test::ServerProcess;
 constexpr const char* kImei = "359710040000555";
 const std::string kSecret(40, 'z');
 
+// Logs the device in through the ingest node's GT06 port; returns the fix
+// (Dhaka, 2026-05-21 10:30 UTC) the tests then send.
+gt06::PositionFix LogIn(test::DeviceClient& device, ServerProcess& ingest) {
+  device.Send(gt06::EncodeLogin(kImei, 1));
+  EXPECT_EQ(device.Read(10), gt06::EncodeReply(0x01, 1)) << ingest.Log();
+  gt06::PositionFix p;
+  p.time_ms = 1779359400000;
+  p.lat = 23.8103;
+  p.lng = 90.4125;
+  return p;
+}
+
 class SplitE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -115,12 +127,7 @@ TEST_F(SplitE2eTest, IngestProcessAndApiNodesCarryAPositionEndToEnd) {
   ASSERT_TRUE(ws.Read().has_value());  // snapshot
 
   test::DeviceClient device(gt06);
-  device.Send(gt06::EncodeLogin(kImei, 1));
-  EXPECT_EQ(device.Read(10), gt06::EncodeReply(0x01, 1)) << ingest.Log();
-  gt06::PositionFix p;
-  p.time_ms = 1779359400000;
-  p.lat = 23.8103;
-  p.lng = 90.4125;
+  gt06::PositionFix p = LogIn(device, ingest);
   p.speed_kmh = 42;
   device.Send(gt06::EncodePosition(p, 2));
   // GT06 positions get no reply; the heartbeat after it does, once both are in JetStream.
@@ -173,12 +180,7 @@ TEST_F(SplitE2eTest, AnAlarmReachesItsEventSubjectThroughTheProcessNode) {
   ASSERT_TRUE(test::WaitForPort(process_metrics, std::chrono::seconds(15))) << process.Log();
 
   test::DeviceClient device(gt06);
-  device.Send(gt06::EncodeLogin(kImei, 1));
-  EXPECT_EQ(device.Read(10), gt06::EncodeReply(0x01, 1)) << ingest.Log();
-  gt06::PositionFix p;
-  p.time_ms = 1779359400000;
-  p.lat = 23.8103;
-  p.lng = 90.4125;
+  gt06::PositionFix p = LogIn(device, ingest);
   device.Send(gt06::EncodePosition(p, 2));  // no event
   p.time_ms += 1000;
   device.Send(gt06::EncodeAlarm(p, 0x01, 4, 3, 3));  // SOS
