@@ -1,5 +1,5 @@
 // NatsConsumer internals: a fetcher thread per partition fills that
-// partition's buffer (one pull batch ahead), Fetch hands buffered messages
+// partition's buffer from a live pull request, Fetch hands buffered messages
 // out holding their partitions, deliveries ack or put them back. One mutex
 // guards the buffers; libnats calls run without it.
 #include "queue/nats/nats_consumer.h"
@@ -26,6 +26,14 @@ constexpr auto kIdleRecheck = std::chrono::milliseconds(250);
 
 using Item = ConsumerItem;
 using Partition = ConsumerPartition;
+
+Result<std::string> NewInbox() {
+  natsInbox* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) return Status(StatusCode::kIoError, "cannot create an inbox");
+  std::string name = inbox;
+  natsInbox_Destroy(inbox);
+  return name;
+}
 
 }  // namespace
 
@@ -77,7 +85,7 @@ class NatsDelivery final : public Delivery {
     if (stored_) {
       // Written, not acked: JetStream delivers them again (a rewrite).
       for (auto& g : groups_) {
-        for (natsMsg* m : g.msgs) natsMsg_Nak(m, nullptr);
+        for (natsMsg* m : g.msgs) state_->Respond(m, "-NAK");
       }
       Release(/*requeue=*/false);
       return;
@@ -164,7 +172,7 @@ class NatsDelivery final : public Delivery {
     }
     state_->ready.notify_all();
     state_->refill.notify_all();
-    for (natsMsg* m : nak) natsMsg_Nak(m, nullptr);
+    for (natsMsg* m : nak) state_->Respond(m, "-NAK");
     for (auto& g : groups_) {
       for (natsMsg* m : g.msgs) natsMsg_Destroy(m);
     }
@@ -189,7 +197,7 @@ bool NatsConsumer::State::AckAndConfirm(const std::vector<std::pair<const std::v
   for (const auto& [msgs, ack_all] : groups) {
     if (msgs->empty()) continue;
     for (size_t i = 0; !ack_all && i + 1 < msgs->size(); ++i) {
-      if (natsMsg_Ack((*msgs)[i], nullptr) != NATS_OK) ok = false;
+      if (!Respond((*msgs)[i], "+ACK")) ok = false;
     }
     // Acks of one consumer are applied in order, so the reply to its last
     // one means all of them were recorded.
@@ -235,6 +243,16 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
     Partition part;
     part.index = p;
     part.sub = *sub;
+    auto inbox = NewInbox();
+    if (!inbox.ok()) return inbox.status();
+    part.inbox_prefix = *inbox;
+    const std::string replies = part.inbox_prefix + ".*";
+    if (natsStatus s = natsConnection_SubscribeSync(&part.inbox, state->session->connection(), replies.c_str());
+        s != NATS_OK) {
+      return NatsError("cannot subscribe to a pull inbox", s);
+    }
+    state->session->Adopt(part.inbox);
+    part.next_subject = "$JS.API.CONSUMER.MSG.NEXT." + options.stream + "." + ConsumerName(options.durable, p);
     jsConsumerInfo* ci = nullptr;
     if (natsSubscription_GetConsumerInfo(&ci, *sub, nullptr, nullptr) == NATS_OK) {
       part.ack_all = ci->Config != nullptr && ci->Config->AckPolicy == js_AckAll;
@@ -248,10 +266,9 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
     state->parts.push_back(std::move(part));
   }
   {
-    natsInbox* inbox = nullptr;
-    if (natsInbox_Create(&inbox) != NATS_OK) return Status(StatusCode::kIoError, "cannot create an inbox");
-    state->ack_inbox = inbox;
-    natsInbox_Destroy(inbox);
+    auto inbox = NewInbox();
+    if (!inbox.ok()) return inbox.status();
+    state->ack_inbox = *inbox;
     natsSubscription* replies = nullptr;
     const std::string wildcard = state->ack_inbox + ".*";
     if (natsStatus s = natsConnection_SubscribeSync(&replies, state->session->connection(), wildcard.c_str());
@@ -306,12 +323,15 @@ void NatsConsumer::State::WaitForOrphans(size_t slot, uint64_t epoch) {
                   [&] { return closed || !parts[slot].owned || parts[slot].epoch != epoch; });
 }
 
-void NatsConsumer::State::Take(size_t slot, uint64_t epoch, natsMsgList& list) {
+bool NatsConsumer::State::Respond(natsMsg* msg, const char* body) const {
+  const char* ack_subject = natsMsg_GetReply(msg);
+  return ack_subject != nullptr && natsConnection_PublishString(session->connection(), ack_subject, body) == NATS_OK;
+}
+
+void NatsConsumer::State::Take(size_t slot, uint64_t epoch, std::vector<natsMsg*>& msgs) {
   std::vector<Item> items;
-  items.reserve(list.Count);
-  for (int i = 0; i < list.Count; ++i) {
-    natsMsg* msg = list.Msgs[i];
-    list.Msgs[i] = nullptr;  // ours now
+  items.reserve(msgs.size());
+  for (natsMsg* msg : msgs) {
     jsMsgMetaData* meta = nullptr;
     uint64_t seq = 0;
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
@@ -323,7 +343,7 @@ void NatsConsumer::State::Take(size_t slot, uint64_t epoch, natsMsgList& list) {
     if (!decoded.ok()) {
       // Nothing will ever decode it: terminate instead of redelivering forever.
       ++poison;
-      natsMsg_Term(msg, nullptr);
+      Respond(msg, "+TERM");
       natsMsg_Destroy(msg);
       continue;
     }
@@ -348,30 +368,101 @@ void NatsConsumer::State::Take(size_t slot, uint64_t epoch, natsMsgList& list) {
     }
   }
   ready.notify_all();
-  for (natsMsg* m : nak) natsMsg_Nak(m, nullptr);
+  for (natsMsg* m : nak) Respond(m, "-NAK");
   for (natsMsg* m : nak) natsMsg_Destroy(m);
   for (natsMsg* m : duplicates) natsMsg_Destroy(m);
 }
 
+namespace {
+
+// JetStream's status replies on a pull's inbox carry no data, only a
+// "Status" header: 404 (a no_wait pull found nothing more), 408 (a pull
+// expired), 409 (it was ended: consumer deleted, leader change, ...), 503
+// (no JetStream). 100 is an idle heartbeat, which fleetd does not ask for.
+bool IsStatus(natsMsg* msg, bool* ends_pull) {
+  const char* status = nullptr;
+  if (natsMsgHeader_Get(msg, "Status", &status) != NATS_OK || status == nullptr) return false;
+  *ends_pull = std::string_view(status) != "100";
+  return true;
+}
+
+// The pull id a status reply answers: the last token of its subject.
+uint64_t PullIdOf(natsMsg* msg) {
+  const std::string_view subject = natsMsg_GetSubject(msg);
+  uint64_t id = 0;
+  const size_t dot = subject.rfind('.');
+  if (dot != std::string_view::npos) std::from_chars(subject.data() + dot + 1, subject.data() + subject.size(), id);
+  return id;
+}
+
+// A pull's expiry does not always come back as a 408: under a steady flow
+// of messages nats-server 2.9.10 sometimes ends an expired pull silently
+// (seen in a load test: partitions stalled until a local timeout). So a
+// pull also ends by this process's clock, kExpirySlack after its expiry.
+// The server started its clock on receipt, so it may still deliver on the
+// pull for a moment: until kPullGrace after the expiry the partition is not
+// given back, and what arrives meanwhile is still taken.
+constexpr auto kExpirySlack = std::chrono::milliseconds(5);
+constexpr auto kPullGrace = std::chrono::milliseconds(250);
+
+}  // namespace
+
+// One fetcher per partition, one pull request at a time, sent when the
+// partition is usable and its buffer empty. The first pull after the
+// buffer empties takes what is stored without waiting (no_wait): under
+// load that is the whole backlog the process let build up meanwhile, in
+// one burst. Only when it finds nothing does the next pull wait, for up to
+// kPullLifetimeMs: JetStream then delivers each message on it as it is
+// stored (up to fetch_batch). So a busy partition costs a request per
+// burst and an idle one a request per pull lifetime, never one or two per
+// message. A new pull is sent once the last one ended: its batch
+// delivered, its status reply, or its expiry by our clock (see
+// kExpirySlack). Pulls are sent only while the lease is usable for a whole
+// pull lifetime (kLeaseSafety), and a partition is given back only when no
+// pull of ours can still deliver to this process.
 void NatsConsumer::State::RunFetcher(size_t slot) {
-  natsSubscription* sub = parts[slot].sub;
+  natsSubscription* inbox = parts[slot].inbox;
+  const std::string inbox_prefix = parts[slot].inbox_prefix;
+  const std::string next_subject = parts[slot].next_subject;
   const int batch = static_cast<int>(options.fetch_batch);
+  const auto lifetime = std::chrono::milliseconds(kPullLifetimeMs);
+  const std::string take_stored = "{\"batch\":" + std::to_string(batch) + ",\"no_wait\":true}";
+  const std::string wait_for_more = "{\"batch\":" + std::to_string(batch) +
+                                    ",\"expires\":" + std::to_string(kPullLifetimeMs * 1000000) + "}";
+  struct Pull {
+    bool live = false;
+    bool no_wait = false;
+    uint64_t id = 0;     // its reply subject's last token
+    uint64_t epoch = 0;  // of the lease it was sent under
+    int remaining = 0;   // messages it may still deliver
+    int delivered = 0;
+    Clock::time_point expires{};  // by our clock
+  } pull;
+  bool found_nothing = false;            // the last no_wait pull: the next one waits
+  Clock::time_point may_deliver_until{};  // a pull ended by our clock alone may still deliver until then
   uint64_t seen_epoch = 0;
+  std::vector<natsMsg*> received;
   while (true) {
     std::vector<natsMsg*> drop, give_back;
-    bool giving_back = false, orphan_check = false;
+    bool giving_back = false, orphan_check = false, send = false, stray = false;
     uint64_t epoch = 0;
     {
       std::unique_lock lock(mu);
       Partition& part = parts[slot];
       while (true) {
-        if (closed) return;
+        if (closed && !pull.live) return;  // a live pull is read to its end: what it brings is nak'ed
         const auto now = Clock::now();
         if (part.owned && now >= part.valid_until) {
           LoseLocked(part, drop);  // not renewed in time: stop at once
           break;
         }
-        if (part.owned && part.release && !part.Busy()) {
+        if (pull.live) break;
+        int queued = 0;
+        if (natsSubscription_GetPending(inbox, &queued, nullptr) == NATS_OK && queued > 0) {
+          stray = true;  // delivered on a pull that ended by our clock
+          break;
+        }
+        if (part.owned && part.release && !part.Busy() && now >= may_deliver_until) {
           // Give it back between pulls, holding no delivery: what is still
           // buffered returns to JetStream first (nak), then the lease.
           for (auto& item : part.buffer) {
@@ -390,18 +481,19 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
             seen_epoch = epoch;
             orphan_check = !part.clean;
           }
+          send = true;
           break;
         }
         auto until = now + kIdleRecheck;
         if (part.owned && part.valid_until < until) until = part.valid_until;
+        if (part.release && now < may_deliver_until && may_deliver_until < until) until = may_deliver_until;
         refill.wait_until(lock, until);
       }
     }
     ready.notify_all();
     for (natsMsg* m : drop) natsMsg_Destroy(m);
-    if (!drop.empty() || (epoch == 0 && !giving_back)) continue;
     if (giving_back) {
-      for (natsMsg* m : give_back) natsMsg_Nak(m, nullptr);
+      for (natsMsg* m : give_back) Respond(m, "-NAK");
       for (natsMsg* m : give_back) natsMsg_Destroy(m);
       // The naks must have reached the server before the next holder pulls
       // without waiting (a "free" lease): it would otherwise skip them.
@@ -414,36 +506,63 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
       keeper_wake.notify_all();
       continue;
     }
-    if (orphan_check) WaitForOrphans(slot, epoch);
-    {
-      std::lock_guard lock(mu);  // the wait may have outlived the lease
-      if (closed) return;
-      if (!parts[slot].Usable(Clock::now()) || parts[slot].epoch != epoch) continue;
+    if (send) {
+      if (orphan_check) WaitForOrphans(slot, epoch);
+      {
+        std::lock_guard lock(mu);  // the wait may have outlived the lease
+        if (closed) return;
+        if (!parts[slot].Usable(Clock::now()) || parts[slot].epoch != epoch) continue;
+      }
+      const std::string reply = inbox_prefix + "." + std::to_string(++pull.id);
+      const bool no_wait = !found_nothing;
+      const auto sent = Clock::now();
+      if (natsConnection_PublishRequestString(session->connection(), next_subject.c_str(), reply.c_str(),
+                                              no_wait ? take_stored.c_str() : wait_for_more.c_str()) != NATS_OK) {
+        // Disconnected or closed: pause, then try again.
+        std::unique_lock lock(mu);
+        refill.wait_for(lock, kErrorPause, [&] { return closed; });
+        continue;
+      }
+      pull = Pull{true, no_wait, pull.id, epoch, batch, 0, sent + lifetime};
     }
-    natsMsgList list{};
-    // Take what is there without waiting; only when the partition is empty,
-    // wait for one message (a pull for a whole batch would wait for all of it).
-    jsFetchRequest req;
-    jsFetchRequest_Init(&req);
-    req.Batch = batch;
-    req.NoWait = true;
-    req.Expires = kIdlePollMs * 1000000;
-    natsStatus s = natsSubscription_FetchRequest(&list, sub, &req);
-    if (s == NATS_NOT_FOUND || s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
-      natsMsgList_Destroy(&list);
-      s = natsSubscription_Fetch(&list, sub, 1, kIdlePollMs, nullptr);
+    if (!pull.live && !stray) continue;
+    // Wait for one message, then take every one already queued, so one
+    // hand-over covers a burst.
+    int64_t wait_ms = 1;
+    if (pull.live) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pull.expires + kExpirySlack - Clock::now());
+      wait_ms = std::clamp<int64_t>(left.count(), 1, kIdleRecheck.count());
     }
-    if (s == NATS_OK) {
-      Take(slot, epoch, list);
-      natsMsgList_Destroy(&list);
-      continue;
+    natsMsg* msg = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&msg, inbox, wait_ms);
+    while (s == NATS_OK) {
+      bool ends_pull = false;
+      if (IsStatus(msg, &ends_pull)) {
+        if (ends_pull && pull.live && PullIdOf(msg) == pull.id) pull.live = false;  // else an earlier pull's
+        natsMsg_Destroy(msg);
+      } else {
+        received.push_back(msg);
+        ++pull.delivered;
+        if (--pull.remaining <= 0) pull.live = false;
+      }
+      int queued = 0;
+      if (natsSubscription_GetPending(inbox, &queued, nullptr) != NATS_OK || queued <= 0) break;
+      s = natsSubscription_NextMsg(&msg, inbox, 1);
     }
-    natsMsgList_Destroy(&list);
-    if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) continue;
-    // Disconnected, closed, or a server error: pause, then try again.
-    std::unique_lock lock(mu);
-    refill.wait_for(lock, kErrorPause, [&] { return closed; });
-    if (closed) return;
+    if (!received.empty()) {
+      Take(slot, pull.epoch, received);
+      received.clear();
+    }
+    if (pull.live && s == NATS_TIMEOUT && Clock::now() >= pull.expires + kExpirySlack) {
+      pull.live = false;  // its 408 did not come (see kExpirySlack)
+      may_deliver_until = pull.expires + kPullGrace;
+    } else if (s != NATS_OK && s != NATS_TIMEOUT) {
+      pull.live = false;  // the subscription or connection is closed
+      may_deliver_until = pull.expires + kPullGrace;
+      std::unique_lock lock(mu);
+      refill.wait_for(lock, kErrorPause, [&] { return closed; });
+    }
+    if (!pull.live) found_nothing = pull.no_wait && pull.delivered == 0;
   }
 }
 
@@ -495,7 +614,7 @@ void NatsConsumer::Close() {
   state_->refill.notify_all();
   state_->keeper_wake.notify_all();
   for (natsMsg* m : nak) {
-    natsMsg_Nak(m, nullptr);
+    state_->Respond(m, "-NAK");
     natsMsg_Destroy(m);
   }
 }

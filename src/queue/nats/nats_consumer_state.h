@@ -28,12 +28,12 @@ namespace fleetd::nats {
 
 using Clock = std::chrono::steady_clock;
 
-// How long an idle partition's pull waits for its first message. Bounds how
-// long a stopping fetcher takes to notice, not the delivery latency (a pull
-// returns as soon as a message arrives).
-constexpr int64_t kIdlePollMs = 500;
+// A pull request's lifetime: JetStream delivers messages on it as they
+// arrive (up to its batch), then ends it. Bounds how long a stopping or
+// releasing fetcher waits for its live pull, not the delivery latency.
+constexpr int64_t kPullLifetimeMs = 500;
 // A lease stops being used this long before it could expire on the server.
-constexpr auto kLeaseSafety = std::chrono::milliseconds(kIdlePollMs + 250);
+constexpr auto kLeaseSafety = std::chrono::milliseconds(kPullLifetimeMs + 250);
 
 // One JetStream message: one envelope, or several of the partition's.
 struct ConsumerItem {
@@ -44,7 +44,10 @@ struct ConsumerItem {
 
 struct ConsumerPartition {
   size_t index = 0;  // partition number (subject suffix)
-  natsSubscription* sub = nullptr;
+  natsSubscription* sub = nullptr;    // the library's binding to the durable consumer (checks it, reads its info)
+  natsSubscription* inbox = nullptr;  // where this partition's pull requests are answered: <inbox_prefix>.<pull id>
+  std::string inbox_prefix;
+  std::string next_subject;  // $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>
   bool ack_all = false;  // the consumer's ack policy is AckAll (set at open, then fixed)
   std::deque<ConsumerItem> buffer;
   std::unordered_set<uint64_t> seqs;  // stream sequences buffered or in a delivery
@@ -110,7 +113,11 @@ struct NatsConsumer::State {
 
   void RunFetcher(size_t slot);
   void WaitForOrphans(size_t slot, uint64_t epoch);
-  void Take(size_t slot, uint64_t epoch, natsMsgList& list);
+  void Take(size_t slot, uint64_t epoch, std::vector<natsMsg*>& msgs);
+  // Answers a JetStream message ("+ACK", "-NAK", "+TERM") on its ack
+  // subject. Messages come from plain inbox subscriptions, which the
+  // library's natsMsg_Ack & co. do not accept.
+  bool Respond(natsMsg* msg, const char* body) const;
   void RunKeeper();       // nats_lease_keeper.cc
   void ReleaseAtStop();   // nats_lease_keeper.cc: after every thread joined
 };

@@ -743,6 +743,45 @@ TEST(NatsQueueTest, ConsumeLimitsAProcessToItsPartitions) {
   EXPECT_EQ(worker->Fetch(10, 300ms), nullptr) << "partition 0 belongs to another process";
 }
 
+// A partition keeps one pull request live and JetStream delivers each
+// message on it as it is stored: a trickle of messages costs a pull per
+// fetch_batch messages or per pull lifetime, not a request (or two) per
+// message. The requests are counted on the JetStream API subject itself.
+TEST(NatsQueueTest, ATrickleOfMessagesArrivesOnOneLivePullNotAPullPerMessage) {
+  NatsQueueOptions o = FreshOptions();
+  o.partitions = 1;
+  o.linger = 0ms;
+  natsConnection* watcher = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&watcher, g_server->url().c_str()), NATS_OK);
+  natsSubscription* pulls = nullptr;
+  const std::string next = "$JS.API.CONSUMER.MSG.NEXT." + o.stream + ".>";
+  ASSERT_EQ(natsConnection_SubscribeSync(&pulls, watcher, next.c_str()), NATS_OK);
+  ASSERT_EQ(natsConnection_Flush(watcher), NATS_OK);
+  auto q = OpenOrFail(o);
+  ASSERT_NE(q, nullptr);
+  constexpr int kMessages = 60;
+  int received = 0;
+  for (int i = 1; i <= kMessages; ++i) {
+    CallbackProbe probe;
+    ASSERT_TRUE(q->Publish({QueueEnvelope("A", i)}, probe.Callback()).ok());
+    auto d = q->Fetch(10, 5s);
+    ASSERT_NE(d, nullptr) << "message " << i << " was not delivered";
+    for (const auto& e : d->envelopes()) EXPECT_EQ(e.message.ts, ++received);
+    d->Ack();
+  }
+  EXPECT_EQ(received, kMessages);
+  q.reset();
+  ASSERT_EQ(natsConnection_Flush(watcher), NATS_OK);
+  int requests = 0;
+  ASSERT_EQ(natsSubscription_GetPending(pulls, &requests, nullptr), NATS_OK);
+  // One per 500 ms pull lifetime over the run, plus the first: far fewer
+  // than the 60 messages (a pull per message would be 60 or more).
+  EXPECT_LE(requests, 12) << "pull requests for " << kMessages << " messages";
+  EXPECT_GE(requests, 1);
+  natsSubscription_Destroy(pulls);
+  natsConnection_Destroy(watcher);
+}
+
 }  // namespace
 }  // namespace fleetd::nats
 
