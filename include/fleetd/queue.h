@@ -45,6 +45,17 @@ class Delivery {
   // it lets the queue deliver the messages again, which rewrites stored
   // rows idempotently. Default: nothing (Ack() releases).
   virtual void Stored() {}
+  // Optional, before Stored(): appends to envelopes(), in order, messages
+  // that arrived since the fetch on the partitions this delivery holds (no
+  // other delivery may take them), at most `max` (a NATS record that holds
+  // several envelopes comes whole, as in Fetch). A consumer that gathers a
+  // batch over a time window calls it at the window's end, so those
+  // devices' newer messages join this batch instead of waiting for the
+  // next one. Returns how many envelopes it added. Default: none.
+  virtual size_t TakeMore(size_t max) {
+    (void)max;
+    return 0;
+  }
 };
 
 class Queue {

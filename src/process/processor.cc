@@ -144,6 +144,13 @@ void Processor::Run() {
       count += more->envelopes().size();
       deliveries.push_back(std::move(more));
     }
+    // What arrived meanwhile on the partitions this batch holds: no other
+    // worker may take it before this batch is written, so it joins now
+    // instead of waiting for this write and a whole next gather.
+    for (auto& d : deliveries) {
+      if (count >= options_.batch_size) break;
+      count += d->TakeMore(options_.batch_size - count);
+    }
     if (deliveries.size() > 1) {
       combined.reserve(count);
       for (const auto& d : deliveries) combined.insert(combined.end(), d->envelopes().begin(), d->envelopes().end());

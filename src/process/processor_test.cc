@@ -43,6 +43,7 @@ class RecordingStore final : public Store {
       }
     }
     ++writes;
+    batch_sizes.push_back(batch.size());
     cv.notify_all();
     return stats;
   }
@@ -76,6 +77,7 @@ class RecordingStore final : public Store {
   std::condition_variable cv;
   int fail_first = 0;
   int writes = 0;
+  std::vector<size_t> batch_sizes;  // per successful write
   std::set<std::pair<std::string, TimestampMs>> stored;
   std::map<std::string, std::vector<TimestampMs>> order;  // per device, in write order
 };
@@ -197,6 +199,29 @@ TEST(ProcessorTest, EveryMessageWrittenOnceAckedAndInDeviceOrder) {
   EXPECT_EQ(metrics.CounterValue("fleetd_positions_stored_total"), kDevices * kPerDevice);
   EXPECT_EQ(metrics.CounterValue("fleetd_process_batch_messages_total"), kDevices * kPerDevice);
   EXPECT_GT(metrics.CounterValue("fleetd_process_step_microseconds_total", {{"step", "live"}}), 0);
+}
+
+// Messages that arrive on the partitions a batch holds while it is still
+// gathering join that batch (Delivery::TakeMore) instead of waiting for it
+// to be written and for a whole next gather. One partition: A and B share it.
+TEST(ProcessorTest, MessagesOnTheBatchsPartitionsArrivingDuringTheGatherJoinIt) {
+  MemoryQueue queue(1000, 1);
+  RecordingStore store;
+  RecordingLive live;
+  Metrics metrics;
+  ProcessorOptions options = Options(1, 100);
+  options.max_wait = 1s;
+  Processor processor(queue, store, live, metrics, options);
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1)}, acks.Callback()).ok());
+  std::this_thread::sleep_for(100ms);  // fetched by now: the batch holds the partition for 1 s
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 2), QueueEnvelope("B", 1)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 2; }, 10s));
+  processor.Stop();
+  EXPECT_EQ(store.batch_sizes, (std::vector<size_t>{3})) << "A 2 and B 1 waited for a batch of their own";
+  EXPECT_EQ(store.order["A"], (std::vector<TimestampMs>{1, 2}));
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
 }
 
 // The finisher stalls in the live update of the first batch until the store

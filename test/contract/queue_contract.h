@@ -202,6 +202,52 @@ TEST_P(QueueContractTest, StoredReleasesTheDevicesBeforeTheAck) {
   EXPECT_EQ(q->Fetch(10, kShort), nullptr);
 }
 
+// The timestamps of a delivery's envelopes, after taking more from its held
+// partitions until it has `want` (a networked queue buffers what arrives in
+// the background, so this polls) or `patience` passed.
+inline std::vector<TimestampMs> TakeMoreUntil(Delivery& d, size_t want, std::chrono::milliseconds patience,
+                                              std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (d.envelopes().size() < want && std::chrono::steady_clock::now() < deadline) {
+    if (d.TakeMore(want - d.envelopes().size()) == 0) std::this_thread::sleep_for(poll);
+  }
+  std::vector<TimestampMs> ts;
+  for (const auto& e : d.envelopes()) ts.push_back(e.message.ts.value_or(-1));
+  return ts;
+}
+
+// TakeMore: what arrives on a held partition joins the delivery, in order;
+// given back, the whole delivery comes again in order.
+TEST_P(QueueContractTest, TakeMoreAddsWhatArrivedOnTheHeldDevices) {
+  auto q = Make(100);
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1)}, nullptr).ok());
+  {
+    auto d = q->Fetch(10, kLong);
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(d->envelopes().size(), 1u);
+    EXPECT_EQ(d->TakeMore(10), 0u) << "nothing new yet";
+    ASSERT_TRUE(q->Publish({QueueEnvelope("A", 2), QueueEnvelope("A", 3)}, nullptr).ok());
+    EXPECT_EQ(d->TakeMore(0), 0u);
+    EXPECT_EQ(TakeMoreUntil(*d, 3, kLong, kShort), (std::vector<TimestampMs>{1, 2, 3}));
+    EXPECT_EQ(q->Fetch(10, kShort), nullptr) << "A is still held";
+    ASSERT_TRUE(q->Publish({QueueEnvelope("A", 4)}, nullptr).ok());
+  }  // dropped: A 1-3 go back ahead of A 4
+  auto again = q->Fetch(10, kLong);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(TakeMoreUntil(*again, 4, kLong, kShort), (std::vector<TimestampMs>{1, 2, 3, 4}));
+  again->Stored();
+  ASSERT_TRUE(q->Publish({QueueEnvelope("A", 5)}, nullptr).ok());
+  std::this_thread::sleep_for(kShort * 5);
+  EXPECT_EQ(again->TakeMore(10), 0u) << "after Stored() the partitions are no longer held";
+  again->Ack();
+  auto last = q->Fetch(10, kLong);
+  ASSERT_NE(last, nullptr);
+  ASSERT_EQ(last->envelopes().size(), 1u);
+  EXPECT_EQ(last->envelopes()[0].message.ts, 5);
+  last->Ack();
+  EXPECT_EQ(q->depth(), 0u);
+}
+
 TEST_P(QueueContractTest, DroppedDeliveryIsRedelivered) {
   auto q = Make(100);
   ASSERT_TRUE(q->Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, nullptr).ok());

@@ -137,6 +137,20 @@ class MemoryDelivery final : public Delivery {
     state_->cv.notify_all();
   }
 
+  size_t TakeMore(size_t max) override {
+    if (settled_ || stored_) return 0;
+    size_t taken = 0;
+    std::lock_guard lock(state_->mu);
+    for (size_t p : held_) {
+      auto& items = state_->partitions[p].items;
+      for (; taken < max && !items.empty(); ++taken) {
+        Take(p, std::move(items.front()));
+        items.pop_front();
+      }
+    }
+    return taken;
+  }
+
   // Called by Fetch with the state mutex held.
   void Take(size_t partition, Item item) {
     envelopes_.push_back(std::move(item.envelope));

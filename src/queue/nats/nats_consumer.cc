@@ -108,6 +108,26 @@ class NatsDelivery final : public Delivery {
     state_->refill.notify_all();
   }
 
+  size_t TakeMore(size_t max) override {
+    if (settled_ || stored_ || max == 0) return 0;
+    size_t taken = 0;
+    {
+      std::lock_guard lock(state_->mu);
+      const auto now = Clock::now();
+      const size_t held = groups_.size();  // Take() appends a group per partition it takes from
+      for (size_t i = 0; i < held && taken < max; ++i) {
+        const size_t slot = groups_[i].slot;
+        bool seen = false;
+        for (size_t j = 0; j < i; ++j) seen = seen || groups_[j].slot == slot;
+        Partition& part = state_->parts[slot];
+        if (seen || part.buffer.empty() || !part.Usable(now)) continue;
+        taken += Take(slot, part, max - taken);
+      }
+    }
+    if (taken > 0) state_->refill.notify_all();  // emptied buffers: pull again
+    return taken;
+  }
+
   // Called by Fetch with the state mutex held. Takes whole messages while
   // their envelopes fit in `max` (the first one always); returns how many
   // envelopes it took.
@@ -137,9 +157,13 @@ class NatsDelivery final : public Delivery {
  private:
   void Release(bool requeue) {
     std::vector<natsMsg*> nak;
+    std::vector<const Group*> closing_naks;
     {
       std::lock_guard lock(state_->mu);
-      for (auto& g : groups_) {
+      // Last group first: a partition's later group (TakeMore) goes back to
+      // the front before its earlier one, which then precedes it.
+      for (auto it = groups_.rbegin(); it != groups_.rend(); ++it) {
+        Group& g = *it;
         Partition& part = state_->parts[g.slot];
         if (stored_) {
           --part.finishing;  // held was cleared by Stored(); another delivery may hold it now
@@ -167,8 +191,11 @@ class NatsDelivery final : public Delivery {
           continue;
         }
         for (uint64_t seq : g.seqs) part.seqs.erase(seq);
-        if (requeue) nak.insert(nak.end(), g.msgs.begin(), g.msgs.end());  // closed: hand back to JetStream
+        if (requeue) closing_naks.push_back(&g);  // closed: hand back to JetStream
       }
+    }
+    for (auto it = closing_naks.rbegin(); it != closing_naks.rend(); ++it) {  // in stream order
+      nak.insert(nak.end(), (*it)->msgs.begin(), (*it)->msgs.end());
     }
     state_->ready.notify_all();
     state_->refill.notify_all();
