@@ -62,6 +62,12 @@ WsClient::WsClient(uint16_t port, const std::string& target, const std::string& 
 }
 
 std::optional<nlohmann::json> WsClient::Read(std::chrono::milliseconds timeout) {
+  auto text = ReadText(timeout);
+  if (!text) return std::nullopt;
+  return nlohmann::json::parse(*text, nullptr, false);
+}
+
+std::optional<std::string> WsClient::ReadText(std::chrono::milliseconds timeout) {
   bool done = false;
   beast::error_code result;
   buffer_.clear();
@@ -79,7 +85,7 @@ std::optional<nlohmann::json> WsClient::Read(std::chrono::milliseconds timeout) 
     return std::nullopt;
   }
   if (result) return std::nullopt;
-  return nlohmann::json::parse(beast::buffers_to_string(buffer_.data()), nullptr, false);
+  return beast::buffers_to_string(buffer_.data());
 }
 
 void WsClient::Send(const std::string& text) {

@@ -35,6 +35,8 @@ class WsClient {
   bool ok() const { return ok_; }
   // The next text message as JSON, or nullopt after `timeout`.
   std::optional<nlohmann::json> Read(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // The next text message as it came, or nullopt after `timeout`.
+  std::optional<std::string> ReadText(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   void Send(const std::string& text);
 
  private:

@@ -1,4 +1,6 @@
 // fleetd: one binary, one subcommand per job (run, demo, admin, decode, sim).
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -21,6 +23,19 @@
 
 namespace fleetd {
 namespace {
+
+// A stage allocates and frees buffers of a few hundred KB to a few MB per
+// batch (COPY data, envelope vectors, feed payloads), many times a second.
+// By default glibc maps blocks above 128 KB afresh and hands a heap's free
+// top back to the kernel, which then zeroes every page again on the next
+// touch: in the throughput harness, page faults were about a third of a
+// process node's samples. With blocks up to 16 MB taken from the heap and up
+// to 32 MB of free top kept mapped per arena, its faults halved (30k -> 15k
+// in 5 s; the rest are first touches of a 6-second run).
+void KeepFreedMemory() {
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+}
 
 // Flags that override the config file and the environment. Only options the
 // user actually gave (count() > 0) are applied.
@@ -181,6 +196,7 @@ int WithStore(const ConfigFlags& flags, const ProtocolRegistry& protocols, Fn fn
 
 int main(int argc, char** argv) {
   using namespace fleetd;
+  KeepFreedMemory();
   BlockStopSignals();
   ProtocolRegistry protocols;
   RegisterBuiltinProtocols(protocols);
