@@ -554,14 +554,15 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
     }
     if (!pull.live && !stray) continue;
     // Wait for one message, then take every one already queued, so one
-    // hand-over covers a burst.
-    int64_t wait_ms = 1;
-    if (pull.live) {
+    // hand-over covers a burst; a no_wait pull's burst is read to its end
+    // (its status follows at once).
+    const auto wait_for_pull = [&] {
+      if (!pull.live) return int64_t{1};
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pull.expires + kExpirySlack - Clock::now());
-      wait_ms = std::clamp<int64_t>(left.count(), 1, kIdleRecheck.count());
-    }
+      return std::clamp<int64_t>(left.count(), 1, kIdleRecheck.count());
+    };
     natsMsg* msg = nullptr;
-    natsStatus s = natsSubscription_NextMsg(&msg, inbox, wait_ms);
+    natsStatus s = natsSubscription_NextMsg(&msg, inbox, wait_for_pull());
     while (s == NATS_OK) {
       bool ends_pull = false;
       if (IsStatus(msg, &ends_pull)) {
@@ -573,8 +574,10 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
         if (--pull.remaining <= 0) pull.live = false;
       }
       int queued = 0;
-      if (natsSubscription_GetPending(inbox, &queued, nullptr) != NATS_OK || queued <= 0) break;
-      s = natsSubscription_NextMsg(&msg, inbox, 1);
+      const bool more_queued = natsSubscription_GetPending(inbox, &queued, nullptr) == NATS_OK && queued > 0;
+      const bool burst_continues = pull.live && pull.no_wait;
+      if (!more_queued && !burst_continues) break;
+      s = natsSubscription_NextMsg(&msg, inbox, more_queued ? 1 : wait_for_pull());
     }
     if (!received.empty()) {
       Take(slot, pull.epoch, received);
