@@ -8,7 +8,8 @@
 # them, timed from the first frame until the last row is in PostgreSQL;
 # loss = sent - stored (must be 0). In the same run, the same rows are COPYed
 # again into the same positions table (emptied first) by one COPY from a
-# file, and the ratio fleetd rate / raw COPY rate is reported.
+# file, twice (the faster counts), and the ratio fleetd rate / raw COPY rate
+# is reported.
 #
 # Latency (--latency RATE): devices at an interval giving RATE msg/s for
 # SECONDS; a WebSocket client on API node 1 (test/load/ws_latency, built with
@@ -121,11 +122,19 @@ if [ $mode = throughput ]; then
 
   # The raw baseline: the same rows COPYed into the same table (emptied
   # first; its partitions and indexes stay), one COPY from a file.
+  # Twice, keeping the faster: a baseline slowed by a noisy moment of the
+  # machine would flatter the ratio.
   sql "\\copy (SELECT * FROM positions) TO '$work/rows.copy'"
-  sql "TRUNCATE positions"
-  copy_start=$(date +%s.%N)
-  sql "\\copy positions FROM '$work/rows.copy'"
-  copy_end=$(date +%s.%N)
+  copy_start=0 copy_end=0
+  for _ in 1 2; do
+    sql "TRUNCATE positions"
+    t0=$(date +%s.%N)
+    sql "\\copy positions FROM '$work/rows.copy'"
+    t1=$(date +%s.%N)
+    if [ "$copy_end" = 0 ] || python3 -c "import sys; sys.exit(0 if $t1 - $t0 < $copy_end - $copy_start else 1)"; then
+      copy_start=$t0 copy_end=$t1
+    fi
+  done
   copied=$(sql "SELECT count(*) FROM positions")
   python3 - "$sent" "$stored" "$total" "$start" "$sent_at" "$end" "$copy_start" "$copy_end" "$copied" \
     "$devices" "$messages" "${m1:-0}" "${m2:-0}" <<'PY'

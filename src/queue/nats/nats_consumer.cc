@@ -104,7 +104,7 @@ class NatsDelivery final : public Delivery {
         ++part.finishing;
       }
     }
-    state_->ready.notify_all();
+    state_->ready.notify_one();  // a Fetch that takes the freed partitions wakes the next if more is left
     state_->refill.notify_all();
   }
 
@@ -197,7 +197,7 @@ class NatsDelivery final : public Delivery {
     for (auto it = closing_naks.rbegin(); it != closing_naks.rend(); ++it) {  // in stream order
       nak.insert(nak.end(), (*it)->msgs.begin(), (*it)->msgs.end());
     }
-    state_->ready.notify_all();
+    state_->ready.notify_one();  // see Stored()
     state_->refill.notify_all();
     for (natsMsg* m : nak) state_->Respond(m, "-NAK");
     for (auto& g : groups_) {
@@ -377,6 +377,7 @@ void NatsConsumer::State::Take(size_t slot, uint64_t epoch, std::vector<natsMsg*
     items.push_back(Item{std::move(*decoded), msg, seq});
   }
   std::vector<natsMsg*> duplicates, nak;
+  bool buffered = false;
   {
     std::lock_guard lock(mu);
     Partition& part = parts[slot];
@@ -391,10 +392,14 @@ void NatsConsumer::State::Take(size_t slot, uint64_t epoch, std::vector<natsMsg*
         duplicates.push_back(item.msg);  // a redelivery of one we hold: keep ours
       } else {
         part.buffer.push_back(std::move(item));
+        buffered = true;
       }
     }
   }
-  ready.notify_all();
+  // One Fetch waiter is enough: it takes every free partition's messages
+  // and wakes another if some are left. Waking all of a node's workers per
+  // arriving message cost a context switch each.
+  if (buffered) ready.notify_one();
   for (natsMsg* m : nak) Respond(m, "-NAK");
   for (natsMsg* m : nak) natsMsg_Destroy(m);
   for (natsMsg* m : duplicates) natsMsg_Destroy(m);
@@ -517,7 +522,6 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
         refill.wait_until(lock, until);
       }
     }
-    ready.notify_all();
     for (natsMsg* m : drop) natsMsg_Destroy(m);
     if (giving_back) {
       for (natsMsg* m : give_back) Respond(m, "-NAK");
@@ -621,7 +625,9 @@ std::unique_ptr<Delivery> NatsConsumer::Fetch(size_t max_messages, std::chrono::
     left -= std::min(left, delivery->Take(slot, part, left));
   }
   s.next = slot;
+  const bool more = s.HasAvailable();  // `max_messages` left some: the next waiter's
   lock.unlock();
+  if (more) s.ready.notify_one();
   s.refill.notify_all();  // emptied buffers: fetch the next batch meanwhile
   return delivery;
 }
