@@ -27,6 +27,16 @@ constexpr auto kIdleRecheck = std::chrono::milliseconds(250);
 using Item = ConsumerItem;
 using Partition = ConsumerPartition;
 
+// The number a reply to one of our inboxes carries: its subject is
+// <inbox>.<n> (an ack confirmation's round, a pull's id); 0 if none.
+uint64_t ReplyNumber(natsMsg* msg) {
+  const std::string_view subject = natsMsg_GetSubject(msg);
+  uint64_t n = 0;
+  const size_t dot = subject.rfind('.');
+  if (dot != std::string_view::npos) std::from_chars(subject.data() + dot + 1, subject.data() + subject.size(), n);
+  return n;
+}
+
 Result<std::string> NewInbox() {
   natsInbox* inbox = nullptr;
   if (natsInbox_Create(&inbox) != NATS_OK) return Status(StatusCode::kIoError, "cannot create an inbox");
@@ -114,14 +124,10 @@ class NatsDelivery final : public Delivery {
     {
       std::lock_guard lock(state_->mu);
       const auto now = Clock::now();
-      const size_t held = groups_.size();  // Take() appends a group per partition it takes from
-      for (size_t i = 0; i < held && taken < max; ++i) {
-        const size_t slot = groups_[i].slot;
-        bool seen = false;
-        for (size_t j = 0; j < i; ++j) seen = seen || groups_[j].slot == slot;
-        Partition& part = state_->parts[slot];
-        if (seen || part.buffer.empty() || !part.Usable(now)) continue;
-        taken += Take(slot, part, max - taken);
+      for (size_t k = 0; k < held_.size() && taken < max; ++k) {
+        Partition& part = state_->parts[held_[k]];
+        if (part.buffer.empty() || !part.Usable(now)) continue;
+        taken += Take(held_[k], part, max - taken);
       }
     }
     if (taken > 0) state_->refill.notify_all();  // emptied buffers: pull again
@@ -149,6 +155,7 @@ class NatsDelivery final : public Delivery {
       if (taken >= max) break;
     }
     g.end = envelopes_.size();
+    if (!part.held) held_.push_back(slot);  // a TakeMore() adds to a partition already held
     part.held = true;
     groups_.push_back(std::move(g));
     return taken;
@@ -209,6 +216,7 @@ class NatsDelivery final : public Delivery {
   std::shared_ptr<NatsConsumer::State> state_;
   std::vector<Envelope> envelopes_;
   std::vector<Group> groups_;
+  std::vector<size_t> held_;  // the partitions it holds, each once (groups_ may have several per partition)
   bool settled_ = false;
   bool stored_ = false;
 };
@@ -242,12 +250,7 @@ bool NatsConsumer::State::AckAndConfirm(const std::vector<std::pair<const std::v
     natsMsg* reply = nullptr;
     if (left <= 0 || natsSubscription_NextMsg(&reply, ack_replies, left) != NATS_OK) return false;
     // A late reply to an earlier call that gave up is not one of ours.
-    const std::string_view subject = natsMsg_GetSubject(reply);
-    uint64_t round = 0;
-    const size_t dot = subject.rfind('.');
-    if (dot != std::string_view::npos) {
-      std::from_chars(subject.data() + dot + 1, subject.data() + subject.size(), round);
-    }
+    const uint64_t round = ReplyNumber(reply);
     const char* status = nullptr;
     const bool failed = natsMsgHeader_Get(reply, "Status", &status) == NATS_OK;
     natsMsg_Destroy(reply);
@@ -418,15 +421,6 @@ bool IsStatus(natsMsg* msg, bool* ends_pull) {
   return true;
 }
 
-// The pull id a status reply answers: the last token of its subject.
-uint64_t PullIdOf(natsMsg* msg) {
-  const std::string_view subject = natsMsg_GetSubject(msg);
-  uint64_t id = 0;
-  const size_t dot = subject.rfind('.');
-  if (dot != std::string_view::npos) std::from_chars(subject.data() + dot + 1, subject.data() + subject.size(), id);
-  return id;
-}
-
 // A pull's expiry does not always come back as a 408: under a steady flow
 // of messages nats-server 2.9.10 sometimes ends an expired pull silently
 // (seen in a load test: partitions stalled until a local timeout). So a
@@ -570,7 +564,7 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
     while (s == NATS_OK) {
       bool ends_pull = false;
       if (IsStatus(msg, &ends_pull)) {
-        if (ends_pull && pull.live && PullIdOf(msg) == pull.id) pull.live = false;  // else an earlier pull's
+        if (ends_pull && pull.live && ReplyNumber(msg) == pull.id) pull.live = false;  // else an earlier pull's
         natsMsg_Destroy(msg);
       } else {
         received.push_back(msg);
