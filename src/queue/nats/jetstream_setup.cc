@@ -34,6 +34,29 @@ void FillStreamConfig(jsStreamConfig& cfg, const NatsQueueOptions& o, const std:
   cfg.Replicas = o.replicas;
 }
 
+// Adds the stream, or finds it already there (*exists). Two nodes starting
+// at once both add it, and the later one's error is then "subjects
+// overlap" (the new stream holds them) rather than "name in use": either
+// way, a stream of this name that exists now is the one to check.
+Status AddOrFindStream(NatsSession& session, jsStreamConfig& cfg, bool* exists) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus added = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
+  *exists = false;
+  if (added == NATS_OK) {
+    jsStreamInfo_Destroy(si);
+    return Status::Ok();
+  }
+  const jsErrCode add_error = jerr;
+  if (js_GetStreamInfo(&si, session.js(), cfg.Name, nullptr, &jerr) == NATS_OK) {
+    jsStreamInfo_Destroy(si);
+    *exists = true;
+    return Status::Ok();
+  }
+  return NatsError(std::string("cannot create JetStream stream '") + cfg.Name + "' (is nats-server running with -js?)",
+                   added, add_error);
+}
+
 }  // namespace
 
 Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
@@ -43,19 +66,13 @@ Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
   jsStreamConfig cfg;
   FillStreamConfig(cfg, o, description, subjects);
 
+  bool exists = false;
+  if (Status st = AddOrFindStream(session, cfg, &exists); !st.ok() || !exists) return st;
+
+  // It exists, maybe with another configuration: check what must not change.
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
-  if (s == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    return Status::Ok();
-  }
-  if (jerr != JSStreamNameExistErr) {
-    return NatsError("cannot create JetStream stream '" + o.stream + "' (is nats-server running with -js?)", s, jerr);
-  }
-
-  // It exists with another configuration: check what must not change.
-  s = js_GetStreamInfo(&si, session.js(), o.stream.c_str(), nullptr, &jerr);
+  natsStatus s = js_GetStreamInfo(&si, session.js(), o.stream.c_str(), nullptr, &jerr);
   if (s != NATS_OK) return NatsError("cannot read JetStream stream '" + o.stream + "'", s, jerr);
   const jsStreamConfig* have = si->Config;
   bool has_subject = false;
@@ -89,13 +106,11 @@ Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& o) {
   FillStreamConfig(cfg, o, description, subjects);
   cfg.Name = name.c_str();
 
+  bool exists = false;
+  if (Status st = AddOrFindStream(session, cfg, &exists); !st.ok() || !exists) return st;
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
-  if (s != NATS_OK && jerr == JSStreamNameExistErr) {
-    jerr = static_cast<jsErrCode>(0);
-    s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
-  }
+  natsStatus s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
   if (s != NATS_OK) {
     return NatsError("cannot create or update JetStream stream '" + name + "' on '" + subject + "'", s, jerr);
   }
