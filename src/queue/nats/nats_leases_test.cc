@@ -266,16 +266,21 @@ TEST(NatsLeasesTest, CrashedWorkersPartitionsAreTakenOverWithItsUnackedMessagesF
   Log log;
   auto producer = OpenOrFail(o);
   ASSERT_NE(producer, nullptr);
-  PublishSequences(*producer, devices, 30);
 
   auto qa = OpenOrFail(o);
   auto qb = OpenOrFail(o);
   ASSERT_TRUE(qa && qb);
-  // B first, alone for a moment, then A joins: they settle at 2 + 2 and A
-  // crashes on its fourth delivery, holding it un-acked.
+  // B first, alone for a moment, then A joins: they settle at 2 + 2. Only
+  // then the backlog: published earlier, B alone drained most of it before
+  // A held anything (CI saw A get under 4 deliveries in 30 s).
   auto b = std::make_unique<Worker>(2, std::move(qb), log, 4);
   auto a = std::make_unique<Worker>(1, std::move(qa), log, 4, /*crash_after=*/3);
-  ASSERT_TRUE(WaitFor([&] { return a->crashed(); }, 30s)) << "A never got 4 deliveries";
+  ASSERT_TRUE(WaitFor([&] { return a->owned().size() == 2 && b->owned().size() == 2; }, 20s))
+      << "a=" << a->owned().size() << " b=" << b->owned().size();
+  // A crashes on its fourth delivery, holding it un-acked.
+  PublishSequences(*producer, devices, 30);
+  ASSERT_TRUE(WaitFor([&] { return a->crashed(); }, 30s))
+      << "A never got 4 deliveries; " << log.acked_messages << " of 360 acked meanwhile";
   const auto crashed_at = Clock::now();
   EXPECT_GT(a->crashed_messages(), 0u);
   // Newer messages after the crash: B must not deliver them before A's
