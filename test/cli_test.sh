@@ -110,6 +110,20 @@ login=$(curl -s -X POST -d '{"email":"ops@acme.test","password":"long enough pw"
 check "login by the CLI-created user" grep -q access_token <<<"$login"
 "$fleetd" device pending --data-dir "$data" > "$work/pending.out"
 check "pending lists the unregistered device" grep -q 860000000000004 "$work/pending.out"
+pending_status() {
+  curl -s -o "$work/pending.http" -w '%{http_code}' -H "Authorization: Bearer $1" \
+    "http://127.0.0.1:$api_port/api/v1/devices/pending"
+}
+check "a tenant admin is refused the pending list" [ "$(pending_status "$token")" = 403 ]
+check "the refusal names no device" bash -c "! grep -q 860000000000004 '$work/pending.http'"
+"$fleetd" user add --tenant acme --email platform@acme.test --password 'long enough pw' --role operator \
+  --data-dir "$data" > "$work/operator.out"
+check "user add --role operator" grep -q '"role":"operator"' "$work/operator.out"
+check "user add --role root fails" bash -c "! '$fleetd' user add --tenant acme --email r@acme.test \
+  --password 'long enough pw' --role root --data-dir '$data' 2>/dev/null"
+operator_token=$("$fleetd" token --tenant acme --role operator --ttl 600 --data-dir "$data")
+check "the operator sees the pending list" [ "$(pending_status "$operator_token")" = 200 ]
+check "the operator's list has the unregistered device" grep -q 860000000000004 "$work/pending.http"
 metrics=$(curl -s "http://127.0.0.1:$api_port/metrics")
 check "metrics count stored positions" grep -q "fleetd_positions_stored_total 220" <<<"$metrics"
 

@@ -213,7 +213,15 @@ TEST_F(E2eTest, UnregisteredDeviceIsNotAcknowledgedAndListedAsPending) {
   device.Send(gt06::EncodeLogin(kStranger, 1));
   EXPECT_TRUE(device.Read(10, std::chrono::milliseconds(500)).empty());
   EXPECT_TRUE(device.ClosedByPeer());
-  auto pending = Http(server_->api_port(), "GET", "/api/v1/devices/pending", "", acme_token_);
+  // A tenant's admin is not shown another tenant's hardware, and this one
+  // belongs to no tenant yet: only the platform's operator lists it.
+  for (const std::string& admin : {acme_token_, other_token_}) {
+    auto refused = Http(server_->api_port(), "GET", "/api/v1/devices/pending", "", admin);
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_EQ(refused.body.find(kStranger), std::string::npos) << refused.body;
+  }
+  AddUser(server_->store().FindTenant("acme")->id, "platform@acme.test", Role::kOperator);
+  auto pending = Http(server_->api_port(), "GET", "/api/v1/devices/pending", "", Login("platform@acme.test"));
   ASSERT_EQ(pending.status, 200) << pending.body;
   bool listed = false;
   const auto pending_json = pending.Json();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleetd/message.h"
@@ -41,7 +42,16 @@ struct DeviceSettings {
   std::optional<bool> lenient;
 };
 
-enum class Role { kAdmin, kViewer };
+// A user's role. An admin manages its own tenant; a viewer only reads it.
+// An operator runs the platform: an admin of its own tenant, and the only
+// role shown what belongs to no tenant yet — devices that connected
+// unregistered, with their IMEIs and addresses, which no tenant's admin
+// may see (another tenant's hardware). Stored and signed by RoleName.
+enum class Role { kAdmin, kViewer, kOperator };
+
+std::string_view RoleName(Role role);                     // "admin", "viewer", "operator"
+std::optional<Role> RoleFromName(std::string_view name);  // exactly those names
+inline bool ManagesTenant(Role role) { return role == Role::kAdmin || role == Role::kOperator; }
 
 struct User {
   int64_t id = 0;

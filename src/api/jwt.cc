@@ -47,8 +47,6 @@ bool ReadInt(const Json& j, const char* name, int64_t& out) {
 
 }  // namespace
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "viewer"; }
-
 Result<std::string> SignJwt(const JwtClaims& claims, std::string_view secret) {
   if (secret.size() < kMinJwtSecretLength) {
     return Status(StatusCode::kInvalidArgument, "jwt secret is too short");
@@ -111,14 +109,9 @@ Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, int
     return Unauthenticated("token claims are missing or mistyped");
   }
   claims.subject = sub->get<std::string>();
-  const std::string& role_name = role->get_ref<const std::string&>();
-  if (role_name == "admin") {
-    claims.role = Role::kAdmin;
-  } else if (role_name == "viewer") {
-    claims.role = Role::kViewer;
-  } else {
-    return Unauthenticated("token role is unknown");
-  }
+  auto role_value = RoleFromName(role->get_ref<const std::string&>());
+  if (!role_value) return Unauthenticated("token role is unknown");
+  claims.role = *role_value;
   if (auto t = payload->find("tenant"); t != payload->end() && t->is_string()) {
     claims.tenant_name = t->get<std::string>();
   }

@@ -28,7 +28,6 @@ struct JwtClaims {
   int64_t expires_at = 0;   // "exp", seconds since the epoch
 };
 
-std::string_view RoleName(Role role);  // "admin" / "viewer"
 
 // Returns "<header>.<payload>.<signature>". kInvalidArgument when the secret
 // is shorter than kMinJwtSecretLength.

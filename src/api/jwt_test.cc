@@ -120,6 +120,18 @@ TEST(JwtTest, RejectsHugeToken) {
   EXPECT_EQ(r.status().message(), "token too long");
 }
 
+TEST(JwtTest, EveryRoleRoundTrips) {
+  for (Role role : {Role::kAdmin, Role::kViewer, Role::kOperator}) {
+    JwtClaims c = Claims();
+    c.role = role;
+    auto token = SignJwt(c, kSecret);
+    ASSERT_TRUE(token.ok());
+    auto back = VerifyJwt(*token, kSecret, kNow);
+    ASSERT_TRUE(back.ok()) << RoleName(role);
+    EXPECT_EQ(back->role, role) << RoleName(role);
+  }
+}
+
 TEST(JwtTest, RejectsMistypedClaimsEvenWhenSigned) {
   const char* header = R"({"alg":"HS256","typ":"JWT"})";
   EXPECT_TRUE(VerifyJwt(SignRaw(header, R"({"sub":"1","tenant_id":3,"role":"viewer","iat":1,"exp":9999999999})"),
@@ -129,6 +141,8 @@ TEST(JwtTest, RejectsMistypedClaimsEvenWhenSigned) {
            R"({"sub":"1","tenant_id":"3","role":"admin","iat":1,"exp":9999999999})",
            R"({"sub":1,"tenant_id":3,"role":"admin","iat":1,"exp":9999999999})",
            R"({"sub":"1","tenant_id":3,"role":"root","iat":1,"exp":9999999999})",
+           R"({"sub":"1","tenant_id":3,"role":"Operator","iat":1,"exp":9999999999})",
+           R"({"sub":"1","tenant_id":3,"role":"operator ","iat":1,"exp":9999999999})",
            R"({"sub":"1","tenant_id":3,"role":"admin","iat":1})",
            R"({"sub":"1","tenant_id":3,"role":"admin","iat":1,"exp":9.9e9})",
            R"([1,2,3])",

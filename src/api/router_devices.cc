@@ -96,6 +96,9 @@ Result<NearQuery> ParseNearQuery(const Target& target) {
 }
 
 ApiResponse AdminOnly() { return ErrorResponse(403, "admin role required"); }
+ApiResponse OperatorOnly() {
+  return ErrorResponse(403, "operator role required: unregistered devices belong to no tenant yet");
+}
 
 }  // namespace
 
@@ -108,7 +111,7 @@ ApiResponse Router::ListDevices(const JwtClaims& claims) {
 }
 
 ApiResponse Router::AddDevice(const JwtClaims& claims, const ApiRequest& request) {
-  if (claims.role != Role::kAdmin) return AdminOnly();
+  if (!ManagesTenant(claims.role)) return AdminOnly();
   auto body = ParseJsonObject(request.body);
   if (!body) return ErrorResponse(400, "body must be a JSON object");
   auto uid = body->find("uid");
@@ -136,7 +139,7 @@ ApiResponse Router::AddDevice(const JwtClaims& claims, const ApiRequest& request
 }
 
 ApiResponse Router::SendCommand(const JwtClaims& claims, const std::string& uid, const ApiRequest& request) {
-  if (claims.role != Role::kAdmin) return AdminOnly();
+  if (!ManagesTenant(claims.role)) return AdminOnly();
   if (!ValidUid(uid)) return ErrorResponse(400, "bad device uid");
   auto body = ParseJsonObject(request.body);
   if (!body) return ErrorResponse(400, "body must be a JSON object (it is sent to the device as is)");
@@ -153,8 +156,11 @@ ApiResponse Router::SendCommand(const JwtClaims& claims, const std::string& uid,
   return JsonResponse(202, Json{{"uid", uid}, {"topic", "fleet/" + uid + "/cmd"}, {"status", "sent"}});
 }
 
+// Pending devices belong to no tenant: listing them to every tenant's admin
+// would show each one the others' hardware (IMEIs, addresses). A tenant's
+// admin claims a device by the uid on its label (AddDevice) instead.
 ApiResponse Router::ListPending(const JwtClaims& claims) {
-  if (claims.role != Role::kAdmin) return AdminOnly();
+  if (claims.role != Role::kOperator) return OperatorOnly();
   auto pending = ctx_.pending_devices ? ctx_.pending_devices() : ctx_.store.ListPending();
   if (!pending.ok()) return StatusResponse(pending.status());
   Json list = Json::array();

@@ -194,11 +194,16 @@ TEST_F(RouterTest, AddDeviceRejections) {
               400);
 }
 
-TEST_F(RouterTest, PendingIsAdminOnly) {
+// Pending devices belong to no tenant: a tenant's admin seeing them would
+// see other tenants' hardware. Only the platform's operator lists them.
+TEST_F(RouterTest, PendingIsOperatorOnly) {
   store_.pending.push_back(PendingDevice{"0355", "gt06", "203.0.113.9:4411", 1'700'000'000'000,
                                          1'700'000'060'000, 4});
   ExpectError(Call("GET", "/api/v1/devices/pending", Token(1, Role::kViewer)), 403);
-  auto r = Call("GET", "/api/v1/devices/pending", Token(1, Role::kAdmin));
+  auto refused = Call("GET", "/api/v1/devices/pending", Token(2, Role::kAdmin));
+  ExpectError(refused, 403);
+  EXPECT_EQ(refused.body.find("0355"), std::string::npos) << refused.body;
+  auto r = Call("GET", "/api/v1/devices/pending", Token(1, Role::kOperator));
   ASSERT_EQ(r.status, 200);
   json d = Body(r)["devices"][0];
   EXPECT_EQ(d["uid"], "0355");
@@ -209,7 +214,18 @@ TEST_F(RouterTest, PendingIsAdminOnly) {
   EXPECT_EQ(d["attempts"], 4);
 
   ctx_.pending_devices = [] { return Result<std::vector<PendingDevice>>(std::vector<PendingDevice>{}); };
-  EXPECT_EQ(Body(Call("GET", "/api/v1/devices/pending", Token(1, Role::kAdmin)))["devices"].size(), 0u);
+  EXPECT_EQ(Body(Call("GET", "/api/v1/devices/pending", Token(1, Role::kOperator)))["devices"].size(), 0u);
+}
+
+// An operator is an admin of its own tenant too: it claims a pending device
+// by uid, and the claim is scoped to its tenant like any admin's.
+TEST_F(RouterTest, OperatorManagesItsOwnTenant) {
+  auto r = Call("POST", "/api/v1/devices", Token(1, Role::kOperator), R"({"uid":"0355","name":"Claimed"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto device = store_.FindDeviceByUid("0355");
+  ASSERT_TRUE(device.ok());
+  EXPECT_EQ(device->tenant_id, 1);
+  ExpectError(Call("POST", "/api/v1/devices", Token(1, Role::kViewer), R"({"uid":"0356"})"), 403);
 }
 
 TEST_F(RouterTest, PositionsPagesAndFilters) {

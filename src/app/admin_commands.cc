@@ -22,9 +22,8 @@ int Fail(std::ostream& err, const Status& s) {
 }
 
 Result<Role> ParseRole(const std::string& text) {
-  if (text == "admin") return Role::kAdmin;
-  if (text == "viewer") return Role::kViewer;
-  return Status(StatusCode::kInvalidArgument, "role must be admin or viewer, got '" + text + "'");
+  if (auto role = RoleFromName(text)) return *role;
+  return Status(StatusCode::kInvalidArgument, "role must be admin, viewer or operator, got '" + text + "'");
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ Status EnsureDemoTenant(Store& store, int devices) {
     user.tenant_id = tenant->id;
     user.email = kDemoEmail;
     user.password_hash = *hash;
-    user.role = Role::kAdmin;
+    user.role = Role::kOperator;  // the newcomer runs this installation: sees unregistered devices too
     if (auto added = store.AddUser(user); !added.ok()) return added.status();
   }
   for (int i = 0; i < devices; ++i) {
@@ -127,7 +127,7 @@ int RunDemo(const Config& given_config, const ProtocolRegistry& protocols, const
     std::cerr << "fleetd demo: " << st.ToString() << "\n";
     return 2;
   }
-  auto token = MakeTenantToken(s.store(), config, kDemoTenant, "admin", config.token_ttl_s);
+  auto token = MakeTenantToken(s.store(), config, kDemoTenant, "operator", config.token_ttl_s);
   if (!token.ok()) {
     std::cerr << "fleetd demo: " << token.status().ToString() << "\n";
     return 2;

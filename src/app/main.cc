@@ -285,7 +285,9 @@ int main(int argc, char** argv) {
   user_add->add_option("--tenant", user_args.tenant)->required();
   user_add->add_option("--email", user_args.email)->required();
   user_add->add_option("--password", user_args.password)->required();
-  user_add->add_option("--role", user_args.role, "admin or viewer")->check(CLI::IsMember({"admin", "viewer"}));
+  const auto user_roles = CLI::IsMember({"admin", "viewer", "operator"});
+  constexpr const char* kRoleHelp = "admin, viewer or operator (runs the platform: also sees unregistered devices)";
+  user_add->add_option("--role", user_args.role, kRoleHelp)->check(user_roles);
   user_flags.Add(user_add, false);
 
   ConfigFlags token_flags;
@@ -293,7 +295,7 @@ int main(int argc, char** argv) {
   auto* token = app.add_subcommand("token", "Print a JWT for scripts and integrations");
   token->add_option("--tenant", token_args.tenant)->required();
   token->add_option("--ttl", token_args.ttl_s, "Lifetime in seconds");
-  token->add_option("--role", token_args.role, "admin or viewer")->check(CLI::IsMember({"admin", "viewer"}));
+  token->add_option("--role", token_args.role, kRoleHelp)->check(user_roles);
   token_flags.Add(token, false);
 
   // Rewrites a window of the queue's stream into the store (docs/operations.md).

@@ -199,6 +199,9 @@ TEST_P(StoreContractTest, UsersAddFindAndTypedErrors) {
   User viewer{0, a.id, "view@example.com", "h", Role::kViewer};
   ASSERT_TRUE(store_->AddUser(viewer).ok());
   EXPECT_EQ(store_->FindUserByEmail("view@example.com")->role, Role::kViewer);
+  User platform{0, a.id, "platform@example.com", "h", Role::kOperator};
+  ASSERT_TRUE(store_->AddUser(platform).ok());
+  EXPECT_EQ(store_->FindUserByEmail("platform@example.com")->role, Role::kOperator);
 
   EXPECT_EQ(store_->AddUser(u).status().code(), StatusCode::kAlreadyExists);
   User no_email = u;

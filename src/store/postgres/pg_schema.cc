@@ -259,6 +259,13 @@ EXCEPTION WHEN insufficient_privilege THEN
   NULL;  -- not the schema's owner: its owner grants it (the API's Open says so)
 END $$;
 )sql"},
+    {"operator role", R"sql(
+-- The operator runs the platform: an admin of its own tenant that also sees
+-- devices no tenant has registered. users_role_check is the name PostgreSQL
+-- gave the initial schema's column CHECK.
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'viewer', 'operator'));
+)sql"},
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

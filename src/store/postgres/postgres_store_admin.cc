@@ -30,8 +30,9 @@ Status Explain(const Status& s, const std::string& duplicate, const std::string&
   return s;
 }
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "viewer"; }
-Role ParseRole(std::string_view name) { return name == "admin" ? Role::kAdmin : Role::kViewer; }
+// The CHECK constraint admits only RoleName's names; anything else reads as
+// the least privilege.
+Role ParseRole(std::string_view name) { return RoleFromName(name).value_or(Role::kViewer); }
 
 Device ReadDevice(const pg::QueryResult& r, int row) {
   return Device{r.Int64(row, 0), r.Int64(row, 1),  r.String(row, 2), r.String(row, 3),

@@ -91,6 +91,22 @@ ALTER TABLE devices_v3 RENAME TO devices;
 CREATE UNIQUE INDEX devices_active_uid ON devices(uid) WHERE removed_at IS NULL;
 CREATE INDEX devices_tenant ON devices(tenant_id);
 )sql",
+    // 4: the operator role (runs the platform). A CHECK cannot be altered in
+    // SQLite: the table is rebuilt, ids kept. Nothing references users.
+    R"sql(
+CREATE TABLE users_v4 (
+  id            INTEGER PRIMARY KEY,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+  email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'viewer', 'operator'))
+);
+INSERT INTO users_v4 (id, tenant_id, email, password_hash, role)
+  SELECT id, tenant_id, email, password_hash, role FROM users;
+DROP TABLE users;
+ALTER TABLE users_v4 RENAME TO users;
+CREATE INDEX users_tenant ON users(tenant_id);
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -113,14 +129,14 @@ Result<int> UserVersion(sqlite3* db) {
   return static_cast<int>(stmt.Int64(0));
 }
 
-Status MigrateLocked(sqlite3* db) {
+Status MigrateLocked(sqlite3* db, int target) {
   auto version = UserVersion(db);
   if (!version.ok()) return version.status();
   if (*version > kVersion) {
     return Status(StatusCode::kInternal, "database schema version " + std::to_string(*version) +
                                              " is newer than this build's " + std::to_string(kVersion));
   }
-  for (int v = *version; v < kVersion; ++v) {
+  for (int v = *version; v < target; ++v) {
     Status s = Exec(db, kMigrations[v], "migration");
     if (!s.ok()) return s;
     s = Exec(db, "PRAGMA user_version = " + std::to_string(v + 1), "set user_version");
@@ -133,13 +149,16 @@ Status MigrateLocked(sqlite3* db) {
 
 int SchemaVersion() { return kVersion; }
 
-Status Migrate(sqlite3* db) {
+Status Migrate(sqlite3* db, int target) {
+  if (target < 0 || target > kVersion) {
+    return Status(StatusCode::kInvalidArgument, "no schema version " + std::to_string(target));
+  }
   // Fast path without the write lock: an admin command opening the file while
   // the server writes should not queue behind it just to learn nothing changed.
-  if (auto version = UserVersion(db); version.ok() && *version == kVersion) return Status::Ok();
+  if (auto version = UserVersion(db); version.ok() && *version == target) return Status::Ok();
   Status s = Exec(db, "BEGIN IMMEDIATE", "begin migration");
   if (!s.ok()) return s;
-  s = MigrateLocked(db);
+  s = MigrateLocked(db, target);
   if (!s.ok()) {
     Exec(db, "ROLLBACK", "rollback migration");
     return s;

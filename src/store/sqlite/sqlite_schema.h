@@ -13,9 +13,10 @@ namespace fleetd::sqlite {
 // The user_version this build writes.
 int SchemaVersion();
 
-// Brings the database up to SchemaVersion() inside one IMMEDIATE transaction,
-// so two processes opening a new file at once migrate it once. kInternal if
+// Brings the database up to `target` (SchemaVersion(); lower only in tests
+// that build an older file to upgrade) inside one IMMEDIATE transaction, so
+// two processes opening a new file at once migrate it once. kInternal if
 // the file is newer than this build; kIoError on SQLite failures.
-Status Migrate(sqlite3* db);
+Status Migrate(sqlite3* db, int target = SchemaVersion());
 
 }  // namespace fleetd::sqlite

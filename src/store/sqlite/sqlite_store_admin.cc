@@ -29,8 +29,9 @@ Status StepInsert(sqlite3* db, Statement& s, const std::string& duplicate,
   return sqlite::Error(db, "insert");
 }
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "viewer"; }
-Role ParseRole(std::string_view name) { return name == "admin" ? Role::kAdmin : Role::kViewer; }
+// The CHECK constraint admits only RoleName's names; anything else reads as
+// the least privilege.
+Role ParseRole(std::string_view name) { return RoleFromName(name).value_or(Role::kViewer); }
 
 Device ReadDevice(const Statement& s) {
   return Device{s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), s.Int64(4), s.Text(5), s.Int64(6) != 0};

@@ -160,6 +160,42 @@ TEST_F(SqliteFileTest, RowsSurviveACrashRightAfterWriteBatch) {
   EXPECT_EQ(page->positions.size(), 500u);
 }
 
+// Migration 4 rebuilds users to admit the operator role: a file written by
+// the build before keeps every user, id and role, and takes operators after.
+TEST_F(SqliteFileTest, UsersSurviveTheOperatorRoleMigration) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_TRUE(sqlite::Migrate(raw, 3).ok());
+  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO tenants VALUES (7, 'acme')", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, "INSERT INTO users VALUES (41, 7, 'x@acme.test', 'h', 'operator')", nullptr, nullptr,
+                         nullptr),
+            SQLITE_CONSTRAINT)
+      << "version 3 must not admit operators, or this test proves nothing";
+  ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO users VALUES (41, 7, 'Boss@Acme.test', 'hash-a', 'admin');"
+                              "INSERT INTO users VALUES (42, 7, 'eyes@acme.test', 'hash-v', 'viewer')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+
+  auto store = MustOpen(path_);
+  ASSERT_TRUE(store);
+  auto boss = store->FindUserByEmail("boss@acme.test");  // still case-insensitive
+  ASSERT_TRUE(boss.ok()) << boss.status().ToString();
+  EXPECT_EQ(boss->id, 41);
+  EXPECT_EQ(boss->tenant_id, 7);
+  EXPECT_EQ(boss->password_hash, "hash-a");
+  EXPECT_EQ(boss->role, Role::kAdmin);
+  auto eyes = store->FindUserByEmail("eyes@acme.test");
+  ASSERT_TRUE(eyes.ok());
+  EXPECT_EQ(eyes->id, 42);
+  EXPECT_EQ(eyes->role, Role::kViewer);
+  auto platform = store->AddUser(User{0, 7, "ops@acme.test", "h", Role::kOperator});
+  ASSERT_TRUE(platform.ok()) << platform.status().ToString();
+  EXPECT_EQ(platform->id, 43);
+  EXPECT_EQ(store->AddUser(User{0, 7, "EYES@acme.test", "h", Role::kViewer}).status().code(),
+            StatusCode::kAlreadyExists);
+}
+
 TEST_F(SqliteFileTest, RefusesADatabaseFromANewerBuild) {
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
