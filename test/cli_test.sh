@@ -49,7 +49,8 @@ telt_port=$(free_port)
 h02_port=$(free_port)
 api_port=$(free_port)
 data="$work/data"
-"$fleetd" run --data-dir "$data" --listen "gt06=127.0.0.1:$gt06_port" --listen "teltonika=127.0.0.1:$telt_port" \
+metrics_token=scrape-$RANDOM-$RANDOM-cli
+FLEETD_METRICS_TOKEN=$metrics_token "$fleetd" run --data-dir "$data" --listen "gt06=127.0.0.1:$gt06_port" --listen "teltonika=127.0.0.1:$telt_port" \
   --listen "h02=127.0.0.1:$h02_port" --api "127.0.0.1:$api_port" \
   > "$work/server.log" 2>&1 &
 server_pid=$!
@@ -124,7 +125,9 @@ check "user add --role root fails" bash -c "! '$fleetd' user add --tenant acme -
 operator_token=$("$fleetd" token --tenant acme --role operator --ttl 600 --data-dir "$data")
 check "the operator sees the pending list" [ "$(pending_status "$operator_token")" = 200 ]
 check "the operator's list has the unregistered device" grep -q 860000000000004 "$work/pending.http"
-metrics=$(curl -s "http://127.0.0.1:$api_port/metrics")
+check "metrics refuse a scrape without the metrics token" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port/metrics")" = 401 ]
+metrics=$(curl -s -H "Authorization: Bearer $metrics_token" "http://127.0.0.1:$api_port/metrics")
 check "metrics count stored positions" grep -q "fleetd_positions_stored_total 220" <<<"$metrics"
 
 kill -TERM "$server_pid"

@@ -32,6 +32,11 @@ struct ApiContext {
   std::function<Status(const std::string& uid, const std::string& payload)> send_command{};
   // An ingest or process node: only /healthz and /metrics are served.
   bool metrics_only = false;
+  // When not empty, /metrics answers only `Authorization: Bearer <this>`
+  // (Prometheus: `authorization: {credentials: ...}`): its labels name
+  // devices (rejections per device), which no stranger should list. Empty:
+  // open, for an API bound to a private interface.
+  std::string metrics_token{};
   // Wall clock in ms. Empty: NowMs(). Tests pass a fixed clock.
   std::function<TimestampMs()> now{};
 

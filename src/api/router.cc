@@ -2,6 +2,8 @@
 // lookup (health, metrics, login). Device routes are in router_devices.cc.
 #include "api/router.h"
 
+#include <openssl/crypto.h>
+
 #include <cctype>
 #include <optional>
 
@@ -81,6 +83,17 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The credentials of an `Authorization: Bearer <token>` header (scheme in
+// any case, spaces around the token dropped); nullopt for another scheme.
+std::optional<std::string_view> BearerToken(std::string_view authorization) {
+  size_t space = authorization.find(' ');
+  if (space == std::string_view::npos || !IEquals(authorization.substr(0, space), "Bearer")) return std::nullopt;
+  std::string_view token = authorization.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
 ApiResponse Unauthorized(std::string_view why) {
   ApiResponse r = ErrorResponse(401, why);
   r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -128,8 +141,7 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
     case Route::kHealth:
       return JsonResponse(200, Json{{"status", "ok"}});
     case Route::kMetrics: {
-      // Unauthenticated by design (scrapers); bind the API to a private
-      // interface or filter /metrics at the proxy if that matters.
+      if (!MetricsAuthorized(request.authorization)) return Unauthorized("metrics need the metrics bearer token");
       ApiResponse r;
       r.content_type = "text/plain; version=0.0.4";
       r.body = ctx_.metrics.RenderPrometheus();
@@ -167,14 +179,17 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
 
 Result<JwtClaims> Router::AuthenticateBearer(std::string_view authorization) const {
   if (authorization.empty()) return Status(StatusCode::kUnauthenticated, "missing bearer token");
-  size_t space = authorization.find(' ');
-  if (space == std::string_view::npos || !IEquals(authorization.substr(0, space), "Bearer")) {
-    return Status(StatusCode::kUnauthenticated, "authorization scheme must be Bearer");
-  }
-  std::string_view token = authorization.substr(space + 1);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return VerifyJwt(token, ctx_.jwt_secret, Now() / 1000);
+  auto token = BearerToken(authorization);
+  if (!token) return Status(StatusCode::kUnauthenticated, "authorization scheme must be Bearer");
+  return VerifyJwt(*token, ctx_.jwt_secret, Now() / 1000);
+}
+
+bool Router::MetricsAuthorized(std::string_view authorization) const {
+  const std::string& want = ctx_.metrics_token;
+  if (want.empty()) return true;
+  auto token = BearerToken(authorization);
+  // Constant time in the content; only the length can tell a guess apart.
+  return token && token->size() == want.size() && CRYPTO_memcmp(token->data(), want.data(), want.size()) == 0;
 }
 
 Result<JwtClaims> Router::AuthenticateStream(const ApiRequest& request) const {

@@ -44,6 +44,7 @@ class Router {
  private:
   ApiResponse Dispatch(const ApiRequest& request);
   Result<JwtClaims> AuthenticateBearer(std::string_view authorization) const;
+  bool MetricsAuthorized(std::string_view authorization) const;
 
   ApiResponse Login(const ApiRequest& request);
   ApiResponse ListDevices(const JwtClaims& claims);

@@ -84,6 +84,35 @@ TEST_F(RouterTest, HealthAndMetrics) {
   EXPECT_NE(m.body.find("fleetd_test_total 2"), std::string::npos);
 }
 
+// With a metrics token, /metrics (whose labels name devices) answers only
+// that bearer: not a missing, wrong, prefixed or JWT one.
+TEST_F(RouterTest, MetricsTokenGuardsMetrics) {
+  const std::string kMetricsToken = "scrape-7f3a9c2e41d8";
+  ctx_.metrics_token = kMetricsToken;
+  router_ = std::make_unique<Router>(ctx_);
+  metrics_.GetCounter("fleetd_device_frames_rejected_total", {{"device", "0355"}}).Add();
+  auto call = [&](std::string authorization) {
+    ApiRequest req;
+    req.method = "GET";
+    req.target = "/metrics";
+    req.authorization = std::move(authorization);
+    return router_->Handle(req);
+  };
+  for (std::string bad : {std::string(), std::string("Bearer"), "Bearer " + kMetricsToken.substr(1),
+                          "Bearer " + kMetricsToken + "x", "Basic " + kMetricsToken, kMetricsToken,
+                          "Bearer " + Token(1, Role::kOperator), std::string("Bearer ") + '\0'}) {
+    auto r = call(bad);
+    EXPECT_EQ(r.status, 401) << bad;
+    EXPECT_EQ(r.body.find("0355"), std::string::npos) << bad;
+  }
+  for (std::string good : {"Bearer " + kMetricsToken, "bearer  " + kMetricsToken + " "}) {
+    auto r = call(good);
+    EXPECT_EQ(r.status, 200) << good;
+    EXPECT_NE(r.body.find("0355"), std::string::npos) << good;
+  }
+  EXPECT_EQ(Call("GET", "/healthz").status, 200) << "health stays open for load balancers";
+}
+
 TEST_F(RouterTest, UnknownRouteAndWrongMethod) {
   ExpectError(Call("GET", "/nope"), 404);
   ExpectError(Call("GET", "/api/v1/devices/"), 404);

@@ -143,6 +143,7 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     else if (k == "queue") s = want_string(config.queue_url);
     else if (k == "live") s = want_string(config.live_url);
     else if (k == "jwt_secret") s = want_string(config.jwt_secret);
+    else if (k == "metrics_token") s = want_string(config.metrics_token);
     else if (k == "token_ttl") s = want_int(config.token_ttl_s);
     else if (k == "idle_timeout") s = want_int(config.idle_timeout_s);
     else if (k == "threads") s = want_int(config.threads);
@@ -213,6 +214,7 @@ Status ApplyEnvironment(Config& config, const std::function<const char*(const ch
   str("FLEETD_QUEUE", config.queue_url);
   str("FLEETD_LIVE", config.live_url);
   str("FLEETD_JWT_SECRET", config.jwt_secret);
+  str("FLEETD_METRICS_TOKEN", config.metrics_token);
   str("FLEETD_MQTT", config.mqtt_url);
   str("FLEETD_MQTT_CLIENT_ID", config.mqtt_client_id);
   str("FLEETD_MQTT_CA_FILE", config.mqtt_ca_file);
@@ -315,6 +317,17 @@ Status FinalizeConfig(Config& config,
   }
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     return Bad("jwt_secret must be at least 32 characters");
+  }
+  // It travels in a header: visible ASCII, and long enough not to guess.
+  if (!config.metrics_token.empty()) {
+    if (config.metrics_token.size() < 16 || config.metrics_token.size() > 256) {
+      return Bad("metrics_token must be 16 to 256 characters");
+    }
+    for (char c : config.metrics_token) {
+      if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
+        return Bad("metrics_token may hold only visible ASCII characters (no spaces)");
+      }
+    }
   }
   return Status::Ok();
 }

@@ -50,6 +50,9 @@ struct Config {
   std::vector<ListenSpec> listens;  // empty until Finalize(): every protocol on its default port
   HostPort api{"0.0.0.0", 8080};
   std::string jwt_secret;  // empty: generated once into <data_dir>/jwt.secret
+  // Bearer token /metrics requires (api/api_context.h); empty: open. Config
+  // file or FLEETD_METRICS_TOKEN only: a flag would show it in `ps`.
+  std::string metrics_token;
   int64_t token_ttl_s = 12 * 3600;
   int64_t idle_timeout_s = 600;
   int64_t threads = 0;  // io threads; 0 = one per core

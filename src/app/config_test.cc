@@ -107,6 +107,25 @@ TEST(ConfigTest, RejectsBadValues) {
     c.lenient_protocols = {"nosuch"};
     EXPECT_FALSE(Finalize(c).ok());
   }
+  for (std::string token : {std::string("short"), std::string(257, 'a'), std::string("has a space in it ok"),
+                            std::string("tab\there-long-enough"), std::string("nul\0\0\0\0-long-enough", 21),
+                            std::string("non-ascii-\xc3\xa9-long-enough")}) {
+    Config c;
+    c.metrics_token = token;
+    Status s = Finalize(c);
+    EXPECT_FALSE(s.ok()) << token;
+    EXPECT_NE(s.message().find("metrics_token"), std::string::npos) << s.message();
+  }
+  {
+    Config c;
+    c.metrics_token = "scrape-7f3a9c2e41d8";
+    EXPECT_TRUE(Finalize(c).ok());
+    Config from_env;
+    ASSERT_TRUE(ApplyEnvironment(from_env, [](const char* n) -> const char* {
+                  return std::string(n) == "FLEETD_METRICS_TOKEN" ? "scrape-from-environment" : nullptr;
+                }).ok());
+    EXPECT_EQ(from_env.metrics_token, "scrape-from-environment");
+  }
   {
     Config c;
     EXPECT_FALSE(ApplyEnvironment(c, [](const char* n) -> const char* {
