@@ -46,6 +46,11 @@ struct ApiContext {
   // Login attempts per remote IP: burst, then one per 1/login_per_second s.
   double login_burst = 10;
   double login_per_second = 0.2;
+  // Logins hash passwords off the io threads (blocking_pool.h): this many
+  // threads (scrypt takes a core each), and this many logins waiting for
+  // one (32 are ~1.6 s of hashing); beyond that a login is answered 503.
+  size_t login_threads = 2;
+  size_t login_queue = 32;
 
   // WebSocket: messages queued for one client before it is dropped as slow.
   size_t ws_queue_limit = 1024;

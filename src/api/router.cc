@@ -184,6 +184,12 @@ Result<JwtClaims> Router::AuthenticateBearer(std::string_view authorization) con
   return VerifyJwt(*token, ctx_.jwt_secret, Now() / 1000);
 }
 
+bool Router::HashesPassword(const ApiRequest& request) {
+  auto target = ParseTarget(request.target);
+  auto match = target ? MatchPath(target->path) : std::nullopt;
+  return match && match->route == Route::kLogin && request.method == "POST";
+}
+
 bool Router::MetricsAuthorized(std::string_view authorization) const {
   const std::string& want = ctx_.metrics_token;
   if (want.empty()) return true;

@@ -34,6 +34,10 @@ class Router {
   // login, on a deliberately slow password hash.
   ApiResponse Handle(const ApiRequest& request);
 
+  // True for the requests whose answer hashes a password (login): the
+  // server runs those off its io threads.
+  static bool HashesPassword(const ApiRequest& request);
+
   // Authenticates a WebSocket upgrade: "Authorization: Bearer <jwt>" or, as
   // browsers cannot set headers on WebSocket, "?access_token=<jwt>".
   Result<JwtClaims> AuthenticateStream(const ApiRequest& request) const;

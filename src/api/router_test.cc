@@ -113,6 +113,21 @@ TEST_F(RouterTest, MetricsTokenGuardsMetrics) {
   EXPECT_EQ(Call("GET", "/healthz").status, 200) << "health stays open for load balancers";
 }
 
+TEST(RouterStaticTest, OnlyALoginHashesAPassword) {
+  auto request = [](std::string method, std::string target) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    return r;
+  };
+  EXPECT_TRUE(Router::HashesPassword(request("POST", "/api/v1/auth/login")));
+  EXPECT_TRUE(Router::HashesPassword(request("POST", "/api/v1/auth/login?next=x")));
+  EXPECT_FALSE(Router::HashesPassword(request("GET", "/api/v1/auth/login")));
+  EXPECT_FALSE(Router::HashesPassword(request("POST", "/api/v1/auth/login/")));
+  EXPECT_FALSE(Router::HashesPassword(request("POST", "/api/v1/devices")));
+  EXPECT_FALSE(Router::HashesPassword(request("POST", "%zz")));
+}
+
 TEST_F(RouterTest, UnknownRouteAndWrongMethod) {
   ExpectError(Call("GET", "/nope"), 404);
   ExpectError(Call("GET", "/api/v1/devices/"), 404);

@@ -4,7 +4,10 @@
 namespace fleetd::api {
 
 ServerState::ServerState(ApiContext context)
-    : ctx_(std::move(context)), router_(ctx_), hub_(ctx_.live, ctx_.metrics) {}
+    : ctx_(std::move(context)),
+      router_(ctx_),
+      hub_(ctx_.live, ctx_.metrics),
+      slow_work_(ctx_.login_threads, ctx_.login_queue) {}
 
 std::optional<uint64_t> ServerState::Register(std::weak_ptr<Closeable> session) {
   std::lock_guard lock(mu_);
@@ -21,12 +24,17 @@ void ServerState::Unregister(uint64_t id) {
 
 std::vector<std::shared_ptr<Closeable>> ServerState::BeginStop() {
   std::vector<std::shared_ptr<Closeable>> open;
-  std::lock_guard lock(mu_);
-  stopping_ = true;
-  for (auto& [id, weak] : sessions_) {
-    if (auto s = weak.lock()) open.push_back(std::move(s));
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& [id, weak] : sessions_) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    sessions_.clear();
   }
-  sessions_.clear();
+  // After a running login has posted its answer; queued ones are dropped
+  // (their sessions close with them).
+  slow_work_.Stop();
   return open;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "api/blocking_pool.h"
 #include "api/live_hub.h"
 #include "api/router.h"
 
@@ -33,12 +34,15 @@ class ServerState {
   Router& router() { return router_; }
   LiveHub& hub() { return hub_; }
   Metrics& metrics() { return ctx_.metrics; }
+  // Where logins hash passwords (blocking_pool.h); stopped by BeginStop().
+  BlockingPool& slow_work() { return slow_work_; }
 
   // Tracks an HTTP session; nullopt once stopping (the caller closes it).
   std::optional<uint64_t> Register(std::weak_ptr<Closeable> session);
   void Unregister(uint64_t id);
 
-  // Marks the state stopping and returns the open sessions to close.
+  // Marks the state stopping, stops slow_work() (a running login finishes,
+  // queued ones are dropped) and returns the open sessions to close.
   std::vector<std::shared_ptr<Closeable>> BeginStop();
   bool stopping() const;
 
@@ -46,6 +50,7 @@ class ServerState {
   ApiContext ctx_;
   Router router_;  // refers to ctx_
   LiveHub hub_;
+  BlockingPool slow_work_;  // ctx_.login_threads, ctx_.login_queue
   mutable std::mutex mu_;
   bool stopping_ = false;
   uint64_t next_id_ = 1;

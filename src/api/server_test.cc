@@ -148,6 +148,71 @@ TEST_F(ServerTest, HttpRoundTripWithKeepAlive) {
   EXPECT_EQ(metrics_.CounterValue("fleetd_http_responses_total", {{"code", "200"}}), 3);
 }
 
+// A login hashes its password off the io thread: this server has one io
+// thread, and /healthz is answered while a deliberately slow hash runs.
+TEST_F(ServerTest, LoginDoesNotStallTheIoThread) {
+  auto slow = HashPassword("s3cret", ScryptParams{17, 8, 1});  // ~0.4 s, 128 MiB
+  ASSERT_TRUE(slow.ok());
+  store_.AddUser(User{0, 1, "slow@a", *slow, Role::kAdmin});
+  StartServer();
+  tcp::socket login = Connect();
+  http::request<http::string_body> req{http::verb::post, "/api/v1/auth/login", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  req.body() = R"({"email":"slow@a","password":"s3cret"})";
+  req.prepare_payload();
+  http::write(login, req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server is hashing now
+
+  tcp::socket other = Connect();
+  EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
+  const auto health_at = std::chrono::steady_clock::now();
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(login, buffer, res);
+  const auto login_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_TRUE(json::parse(res.body()).contains("access_token"));
+  EXPECT_GT(login_at - health_at, std::chrono::milliseconds(100))
+      << "/healthz waited for the password hash: it ran on the io thread";
+}
+
+// One hashing thread, one waiting login: of four at once at least two are
+// refused with 503 and Retry-After, and the accepted ones succeed.
+TEST_F(ServerTest, LoginsBeyondTheQueueGet503) {
+  auto slow = HashPassword("s3cret", ScryptParams{17, 8, 1});
+  ASSERT_TRUE(slow.ok());
+  store_.AddUser(User{0, 1, "slow@a", *slow, Role::kAdmin});
+  ctx_.login_threads = 1;
+  ctx_.login_queue = 1;
+  ctx_.login_burst = 10;
+  StartServer();
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < 4; ++i) {
+    sockets.push_back(Connect());
+    http::request<http::string_body> req{http::verb::post, "/api/v1/auth/login", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.body() = R"({"email":"slow@a","password":"s3cret"})";
+    req.prepare_payload();
+    http::write(sockets.back(), req);
+  }
+  int ok = 0, busy = 0;
+  for (auto& s : sockets) {
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(s, buffer, res);
+    if (res.result_int() == 200) {
+      ++ok;
+    } else {
+      EXPECT_EQ(res.result_int(), 503) << res.body();
+      EXPECT_EQ(res[http::field::retry_after], "1");
+      ++busy;
+    }
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 2) << "more logins were accepted than one running and one waiting";
+}
+
 TEST_F(ServerTest, BodyOverTheLimitGets413) {
   StartServer();
   tcp::socket socket = Connect();
