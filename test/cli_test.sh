@@ -106,6 +106,15 @@ stored_count() {
 }
 check "all 40 teltonika positions stored" [ "$(stored_count 860000000000005)" = 40 ]
 check "all 30 h02 positions stored" [ "$(stored_count 860000000000006)" = 30 ]
+live_uids() {
+  curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/api/v1/live" |
+    python3 -c 'import json,sys; print(" ".join(sorted(p["device_uid"] for p in json.load(sys.stdin)["positions"])))'
+}
+check "the live map shows device 6" grep -q 860000000000006 <<<"$(live_uids)"
+"$fleetd" device remove --uid 860000000000006 --data-dir "$data" > /dev/null
+check "device remove" [ $? -eq 0 ]
+check "a removed device leaves the live map at once" bash -c "! grep -q 860000000000006 <<<'$(live_uids)'"
+check "the others stay on it" grep -q 860000000000005 <<<"$(live_uids)"
 login=$(curl -s -X POST -d '{"email":"ops@acme.test","password":"long enough pw"}' \
   "http://127.0.0.1:$api_port/api/v1/auth/login")
 check "login by the CLI-created user" grep -q access_token <<<"$login"

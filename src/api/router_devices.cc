@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "api/json_util.h"
+#include "api/live_view.h"
 #include "api/router.h"
 #include "core/message_json.h"
 #include "core/time_util.h"
@@ -223,16 +224,30 @@ ApiResponse Router::Positions(const JwtClaims& claims, const std::string& uid, c
 }
 
 ApiResponse Router::Live(const JwtClaims& claims, const Target& target) {
-  std::vector<Message> messages;
+  Result<std::vector<Message>> messages = std::vector<Message>{};
   if (!target.query.contains("near") && !target.query.contains("radius_m") && !target.query.contains("limit")) {
-    messages = ctx_.live.Snapshot(claims.tenant_id);
+    messages = RegisteredOnly(ctx_.store, claims.tenant_id, ctx_.live.Snapshot(claims.tenant_id));
   } else {
     auto near = ParseNearQuery(target);
     if (!near.ok()) return ErrorResponse(400, near.status().message());
-    messages = ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, near->limit);
+    auto found = ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, near->limit);
+    const size_t full = found.size();
+    messages = RegisteredOnly(ctx_.store, claims.tenant_id, std::move(found));
+    // Removed devices took places among the nearest: ask once more for as
+    // many more, so `limit` still counts registered devices.
+    constexpr size_t kMost = kMaxNearLimit;
+    if (messages.ok() && full == near->limit && messages->size() < full && full < kMost) {
+      const size_t wider = std::min(kMost, full + (full - messages->size()));
+      messages = RegisteredOnly(ctx_.store, claims.tenant_id,
+                                ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, wider));
+      if (messages.ok() && messages->size() > near->limit) {
+        messages->erase(messages->begin() + static_cast<std::ptrdiff_t>(near->limit), messages->end());
+      }
+    }
   }
+  if (!messages.ok()) return StatusResponse(messages.status());
   Json positions = Json::array();
-  for (const Message& m : messages) positions.push_back(MessageToJson(m));
+  for (const Message& m : *messages) positions.push_back(MessageToJson(m));
   return JsonResponse(200, Json{{"positions", std::move(positions)}});
 }
 

@@ -367,6 +367,31 @@ TEST_F(RouterTest, LiveSnapshotIsTenantScoped) {
   EXPECT_EQ(j["positions"][0]["lat"], 1.0);
 }
 
+// `fleetd device remove` reaches the store only: the live state keeps the
+// device's last position, and the API must not show it (nor count it in a
+// near query's limit).
+TEST_F(RouterTest, LiveLeavesOutDevicesThatAreNotRegistered) {
+  std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-0gone", 1000, 52.5, 13.4, 3)},
+                                 Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 52.6, 13.4, 3)}};
+  live_.Update(batch);
+  auto j = Body(Call("GET", "/api/v1/live", Token(1, Role::kViewer)));
+  ASSERT_EQ(j["positions"].size(), 1u) << j;
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
+
+  // The fake answers in uid order: the removed device fills limit=1 first.
+  auto r = Call("GET", "/api/v1/live?near=52.5,13.4&radius_m=50000&limit=1", Token(1, Role::kViewer));
+  ASSERT_EQ(r.status, 200) << r.body;
+  j = Body(r);
+  ASSERT_EQ(j["positions"].size(), 1u) << j;
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
+  EXPECT_EQ(live_.last_near->limit, 2u) << "asked once more for one more";
+
+  store_.fail_reads = true;
+  r = Call("GET", "/api/v1/live", Token(1, Role::kViewer));
+  EXPECT_EQ(r.status / 100, 5) << r.body;
+  EXPECT_EQ(r.body.find("/secret/path"), std::string::npos) << r.body;
+}
+
 TEST_F(RouterTest, LiveNearPassesTheQueryToTheLiveState) {
   std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 52.5, 13.4, 3)},
                                  Envelope{1, 1, testing::TestMessage("dev-a2", 1000, 52.6, 13.4, 3)},

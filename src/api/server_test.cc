@@ -39,6 +39,8 @@ class ServerTest : public ::testing::Test {
     auto hash = HashPassword("s3cret", kTestScryptParams);
     store_.AddUser(User{0, 1, "admin@a", *hash, Role::kAdmin});
     store_.AddDevice(1, "dev-a1", "A1");
+    store_.AddDevice(1, "dev-a2", "A2");
+    store_.AddDevice(2, "dev-b1", "B1");
     std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1'700'000'000'000, 52.5, 13.4, 10)},
                                    Envelope{1, 2, testing::TestMessage("dev-a2", 1'700'000'000'000, 52.6, 13.5, 20)},
                                    Envelope{2, 3, testing::TestMessage("dev-b1", 1'700'000'000'000, 48.1, 11.5, 30)}};
@@ -270,6 +272,22 @@ TEST_F(ServerTest, StreamSendsSnapshotThenTenantUpdates) {
   EXPECT_EQ(ReadJson(ws)["type"], "error");
 
   ws.close(websocket::close_code::normal);
+}
+
+// A device removed from the store keeps its live position (another process
+// removed it): the feed's snapshot leaves it out.
+TEST_F(ServerTest, StreamSnapshotLeavesOutDevicesThatAreNotRegistered) {
+  PushLive(1, testing::TestMessage("dev-gone", 1'700'000'000'000, 52.7, 13.6, 5));
+  StartServer();
+  auto ws = OpenStream(Token(1));
+  json snapshot = ReadJson(ws);
+  ASSERT_EQ(snapshot["type"], "snapshot");
+  ASSERT_EQ(snapshot["positions"].size(), 2u) << snapshot;
+  for (const auto& p : snapshot["positions"]) EXPECT_NE(p["device_uid"], "dev-gone");
+  ws.write(net::buffer(std::string(R"({"type":"subscribe","vehicles":["dev-gone","dev-a2"]})")));
+  json narrowed = ReadJson(ws);
+  ASSERT_EQ(narrowed["positions"].size(), 1u) << narrowed;
+  EXPECT_EQ(narrowed["positions"][0]["device_uid"], "dev-a2");
 }
 
 TEST_F(ServerTest, StreamAcceptsTheAuthorizationHeader) {

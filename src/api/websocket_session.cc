@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "api/live_view.h"
 #include "api/stream_messages.h"
 
 namespace fleetd::api {
@@ -46,8 +47,16 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
   }
   // Registered first, then the snapshot: updates posted meanwhile queue
   // behind it, so the client never sees a state older than one it had.
-  EnqueueLocal(SnapshotJson(state_->ctx().live.Snapshot(claims_.tenant_id), std::nullopt));
+  EnqueueLocal(SnapshotJson(Snapshot(), std::nullopt));
   DoRead();
+}
+
+std::vector<Message> WebsocketSession::Snapshot() {
+  auto all = state_->ctx().live.Snapshot(claims_.tenant_id);
+  auto registered = RegisteredOnly(state_->ctx().store, claims_.tenant_id, all);
+  // The store unreachable: the feed still starts, removed devices included,
+  // rather than with nothing on the map.
+  return registered.ok() ? std::move(*registered) : std::move(all);
 }
 
 void WebsocketSession::DoRead() {
@@ -67,7 +76,7 @@ void WebsocketSession::OnRead(beast::error_code ec, size_t) {
   } else if (hub_id_) {
     state_->hub().SetFilter(*hub_id_, *filter);
     // A fresh snapshot of the narrowed set, so the client can redraw.
-    EnqueueLocal(SnapshotJson(state_->ctx().live.Snapshot(claims_.tenant_id), *filter));
+    EnqueueLocal(SnapshotJson(Snapshot(), *filter));
   }
   DoRead();
 }

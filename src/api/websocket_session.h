@@ -42,6 +42,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
 
  private:
   void OnAccept(boost::beast::error_code ec);
+  // The tenant's live state, registered devices only (live_view.h).
+  std::vector<Message> Snapshot();
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void Enqueue(std::shared_ptr<const std::string> text);  // strand; pending_ already counted
