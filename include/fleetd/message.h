@@ -218,4 +218,10 @@ struct Message {
   bool operator==(const Message&) const = default;
 };
 
+// The event a message raises: its alarm, when it has one and a fix time
+// (the time is the event's identity — dedup in the stores, and the order
+// subscribers see). The one rule for the event stream and the stores'
+// event rows.
+inline std::optional<Alarm> EventAlarm(const Message& m) { return m.ts ? m.alarm : std::nullopt; }
+
 }  // namespace fleetd

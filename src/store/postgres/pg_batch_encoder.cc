@@ -47,7 +47,8 @@ BatchEncoder::BatchEncoder(std::span<const Envelope> batch, Layout layout) : bat
     first_.push_back(first);
     first_count_ += first ? 1 : 0;
     days_.push_back(DayOf(*m.ts));
-    if (layout_ == Layout::kDirect && m.alarm && event_keys.emplace(batch[i].device_id, *m.ts, *m.alarm).second) {
+    if (auto alarm = EventAlarm(m);
+        layout_ == Layout::kDirect && alarm && event_keys.emplace(batch[i].device_id, *m.ts, *alarm).second) {
       event_rows_.push_back(i);
     }
   }
@@ -64,7 +65,7 @@ std::string BatchEncoder::EventsCopyData() const {
     copy.Int64(env.tenant_id);
     copy.Int64(env.device_id);
     copy.Int64(*env.message.ts);
-    copy.Text(AlarmName(*env.message.alarm));
+    copy.Text(AlarmName(*EventAlarm(env.message)));  // event_rows_ holds only messages with one
     body.clear();
     AppendMessageJson(body, env.message);
     copy.Text(body);
@@ -125,7 +126,8 @@ void BatchEncoder::Encode(size_t count) {
     copy_.OptionalDouble(m.lat);
     copy_.OptionalDouble(m.lng);
     copy_.OptionalDouble(m.speed_kmh);
-    copy_.OptionalText(m.alarm ? std::optional<std::string_view>(AlarmName(*m.alarm)) : std::nullopt);
+    auto alarm = EventAlarm(m);  // the staged alarm column becomes the event rows
+    copy_.OptionalText(alarm ? std::optional<std::string_view>(AlarmName(*alarm)) : std::nullopt);
     copy_.Text(Body(m));
   }
   if (encoded_ == rows_.size() && !ended_) {

@@ -148,11 +148,12 @@ Status SqliteStore::WriteLocked(std::span<const Envelope> batch, const std::vect
     } else {
       if (Status s = WritePosition(p, env, bodies[i], stats); !s.ok()) return s;
     }
-    if (!m.alarm || (replace && !events_seen.emplace(env.device_id, *m.ts, *m.alarm).second)) continue;
+    auto alarm = EventAlarm(m);
+    if (!alarm || (replace && !events_seen.emplace(env.device_id, *m.ts, *alarm).second)) continue;
     e.Bind(1, env.tenant_id);
     e.Bind(2, env.device_id);
     e.Bind(3, *m.ts);
-    e.Bind(4, AlarmName(*m.alarm));
+    e.Bind(4, AlarmName(*alarm));
     e.Bind(5, bodies[i]);
     if (Status s = e.Run("insert event"); !s.ok()) return s;
     stats.events_written += sqlite3_changes(db_);
