@@ -1,6 +1,7 @@
 // Stream and consumer creation through the libnats JetStream management API.
 #include "queue/nats/jetstream_setup.h"
 
+#include <memory>
 #include <string>
 
 #include "queue/nats/nats_subjects.h"
@@ -173,19 +174,25 @@ Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
   return Status::Ok();
 }
 
-Result<natsSubscription*> BindPartition(NatsSession& session, const NatsQueueOptions& o, size_t partition) {
+Result<PartitionConsumer> CheckPartitionConsumer(NatsSession& session, const NatsQueueOptions& o, size_t partition) {
   const std::string name = ConsumerName(o.durable, partition);
   const std::string filter = PartitionSubject(o.prefix, partition);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = o.stream.c_str();
-  so.Consumer = name.c_str();
-  natsSubscription* sub = nullptr;
+  jsConsumerInfo* ci = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub, session.js(), filter.c_str(), name.c_str(), nullptr, &so, &jerr);
-  if (s != NATS_OK) return NatsError("cannot subscribe to JetStream consumer '" + name + "'", s, jerr);
-  session.Adopt(sub);
-  return sub;
+  natsStatus s = js_GetConsumerInfo(&ci, session.js(), o.stream.c_str(), name.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return NatsError("cannot read JetStream consumer '" + name + "'", s, jerr);
+  std::unique_ptr<jsConsumerInfo, decltype(&jsConsumerInfo_Destroy)> owned(ci, &jsConsumerInfo_Destroy);
+  const jsConsumerConfig* cfg = ci->Config;
+  if (cfg == nullptr) return Status(StatusCode::kInternal, "JetStream consumer '" + name + "' has no config");
+  if (cfg->DeliverSubject != nullptr && cfg->DeliverSubject[0] != '\0') {
+    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' is a push consumer");
+  }
+  if (cfg->FilterSubject == nullptr || filter != cfg->FilterSubject) {
+    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' filters '" +
+                                                       (cfg->FilterSubject ? cfg->FilterSubject : "") +
+                                                       "', not its partition's '" + filter + "'");
+  }
+  return PartitionConsumer{cfg->AckPolicy == js_AckAll};
 }
 
 }  // namespace fleetd::nats

@@ -31,8 +31,17 @@ Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& options);
 // depth() sees the whole stream and no message predates its consumer.
 Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& options);
 
-// Binds a pull subscription to the existing consumer of `partition`; the
-// session adopts it.
-Result<natsSubscription*> BindPartition(NatsSession& session, const NatsQueueOptions& options, size_t partition);
+// What a partition's fetcher needs of its durable consumer, read from the
+// server (no subscription: the fetcher pulls on its own inbox).
+struct PartitionConsumer {
+  bool ack_all = false;  // AckAll: one ack covers a batch's earlier messages
+};
+
+// Checks that the consumer of `partition` exists and is a pull consumer of
+// that partition's subject (a hand-edited or foreign one would deliver the
+// wrong messages); an error naming the consumer otherwise (kInvalidArgument
+// for a mismatch).
+Result<PartitionConsumer> CheckPartitionConsumer(NatsSession& session, const NatsQueueOptions& options,
+                                                 size_t partition);
 
 }  // namespace fleetd::nats

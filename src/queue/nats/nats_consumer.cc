@@ -268,11 +268,11 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
   state->options = options;
   const bool leased = options.leased();
   for (size_t p : options.ConsumedPartitions()) {
-    auto sub = BindPartition(*state->session, options, p);
-    if (!sub.ok()) return sub.status();
+    auto consumer = CheckPartitionConsumer(*state->session, options, p);
+    if (!consumer.ok()) return consumer.status();
     Partition part;
     part.index = p;
-    part.sub = *sub;
+    part.ack_all = consumer->ack_all;
     auto inbox = NewInbox();
     if (!inbox.ok()) return inbox.status();
     part.inbox_prefix = *inbox;
@@ -283,11 +283,6 @@ Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSes
     }
     state->session->Adopt(part.inbox);
     part.next_subject = "$JS.API.CONSUMER.MSG.NEXT." + options.stream + "." + ConsumerName(options.durable, p);
-    jsConsumerInfo* ci = nullptr;
-    if (natsSubscription_GetConsumerInfo(&ci, *sub, nullptr, nullptr) == NATS_OK) {
-      part.ack_all = ci->Config != nullptr && ci->Config->AckPolicy == js_AckAll;
-      jsConsumerInfo_Destroy(ci);
-    }
     if (!leased) {  // static: ours for good
       part.owned = true;
       part.epoch = 1;

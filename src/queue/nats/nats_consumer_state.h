@@ -44,7 +44,6 @@ struct ConsumerItem {
 
 struct ConsumerPartition {
   size_t index = 0;  // partition number (subject suffix)
-  natsSubscription* sub = nullptr;    // the library's binding to the durable consumer (checks it, reads its info)
   natsSubscription* inbox = nullptr;  // where this partition's pull requests are answered: <inbox_prefix>.<pull id>
   std::string inbox_prefix;
   std::string next_subject;  // $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>

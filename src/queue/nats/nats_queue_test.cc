@@ -27,6 +27,7 @@
 
 #include "contract/queue_contract.h"
 #include "core/envelope_codec.h"
+#include "queue/nats/jetstream_setup.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 #include "queue/nats/nats_test_server.h"
@@ -292,6 +293,55 @@ TEST(NatsQueueTest, AckAllConsumersAndLegacyExplicitOnes) {
   EXPECT_EQ(q->depth(), 0u);
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(q->Fetch(100, 200ms), nullptr) << "an explicit consumer's message was not acked";
+}
+
+// The fetchers pull by hand on their own inboxes, so the consumer each one
+// pulls from is checked by reading it: one that filters another partition
+// or pushes would deliver the wrong messages, and is named.
+TEST(NatsQueueTest, APartitionsConsumerIsCheckedBeforeItIsPulled) {
+  NatsQueueOptions o = FreshOptions();
+  { ASSERT_NE(OpenOrFail(o), nullptr); }  // stream and consumers
+  auto session = NatsSession::Connect(o, nullptr, nullptr);
+  ASSERT_TRUE(session.ok());
+  auto good = CheckPartitionConsumer(**session, o, 0);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_TRUE(good->ack_all);
+
+  const std::string name = ConsumerName(o.durable, 1);
+  auto replace = [&](const std::string& filter, const char* deliver_subject) {
+    js_DeleteConsumer((*session)->js(), o.stream.c_str(), name.c_str(), nullptr, nullptr);  // if there is one
+    if (filter.empty()) return;
+    jsConsumerConfig cfg;
+    jsConsumerConfig_Init(&cfg);
+    cfg.Durable = name.c_str();
+    cfg.FilterSubject = filter.c_str();
+    cfg.AckPolicy = js_AckExplicit;
+    cfg.DeliverSubject = deliver_subject;
+    jsConsumerInfo* ci = nullptr;
+    ASSERT_EQ(js_AddConsumer(&ci, (*session)->js(), o.stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
+    jsConsumerInfo_Destroy(ci);
+  };
+  replace(PartitionSubject(o.prefix, 2), nullptr);
+  auto wrong = CheckPartitionConsumer(**session, o, 1);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong.status().message().find(name), std::string::npos) << wrong.status().ToString();
+  EXPECT_NE(wrong.status().message().find(PartitionSubject(o.prefix, 1)), std::string::npos);
+
+  replace(PartitionSubject(o.prefix, 1), "fleetd.test.pushed");
+  auto pushed = CheckPartitionConsumer(**session, o, 1);
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_NE(pushed.status().message().find("push"), std::string::npos) << pushed.status().ToString();
+
+  replace("", nullptr);
+  auto missing = CheckPartitionConsumer(**session, o, 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(name), std::string::npos) << missing.status().ToString();
+
+  replace(PartitionSubject(o.prefix, 1), nullptr);  // a legacy explicit consumer
+  auto legacy = CheckPartitionConsumer(**session, o, 1);
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  EXPECT_FALSE(legacy->ack_all);
 }
 
 // A grouped message is never split between deliveries: a Fetch smaller
