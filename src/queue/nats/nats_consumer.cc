@@ -441,15 +441,57 @@ constexpr auto kPullGrace = std::chrono::milliseconds(250);
 // kExpirySlack). Pulls are sent only while the lease is usable for a whole
 // pull lifetime (kLeaseSafety), and a partition is given back only when no
 // pull of ours can still deliver to this process.
-void NatsConsumer::State::RunFetcher(size_t slot) {
-  natsSubscription* inbox = parts[slot].inbox;
-  const std::string inbox_prefix = parts[slot].inbox_prefix;
-  const std::string next_subject = parts[slot].next_subject;
-  const int batch = static_cast<int>(options.fetch_batch);
-  const auto lifetime = std::chrono::milliseconds(kPullLifetimeMs);
-  const std::string take_stored = "{\"batch\":" + std::to_string(batch) + ",\"no_wait\":true}";
-  const std::string wait_for_more = "{\"batch\":" + std::to_string(batch) +
-                                    ",\"expires\":" + std::to_string(kPullLifetimeMs * 1000000) + "}";
+class NatsConsumer::State::Fetcher {
+ public:
+  Fetcher(State& state, size_t slot)
+      : s_(state),
+        slot_(slot),
+        inbox_(state.parts[slot].inbox),
+        inbox_prefix_(state.parts[slot].inbox_prefix),
+        next_subject_(state.parts[slot].next_subject),
+        batch_(static_cast<int>(state.options.fetch_batch)),
+        take_stored_("{\"batch\":" + std::to_string(batch_) + ",\"no_wait\":true}"),
+        wait_for_more_("{\"batch\":" + std::to_string(batch_) + ",\"expires\":" +
+                       std::to_string(kPullLifetimeMs * 1000000) + "}") {}
+
+  void Run() {
+    while (true) {
+      std::vector<natsMsg*> drop, give_back;
+      uint64_t epoch = 0;
+      bool orphan_check = false;
+      const Step step = Decide(drop, give_back, epoch, orphan_check);
+      for (natsMsg* m : drop) natsMsg_Destroy(m);
+      switch (step) {
+        case Step::kStop:
+          return;
+        case Step::kAgain:
+          continue;
+        case Step::kGiveBack:
+          GiveBack(give_back);
+          continue;
+        case Step::kSend:
+          if (Step sent = SendPull(epoch, orphan_check); sent != Step::kRead) {
+            if (sent == Step::kStop) return;
+            continue;
+          }
+          break;
+        case Step::kRead:
+          break;
+      }
+      ReadPull();
+    }
+  }
+
+ private:
+  enum class Step {
+    kStop,      // closing, and no pull of ours is live
+    kAgain,     // decide again
+    kGiveBack,  // the keeper asked for the partition, and nothing holds it
+    kSend,      // usable with an empty buffer: send the next pull
+    kRead,      // a pull is live, or messages arrived on an ended one
+  };
+
+  // The pull out, if any: one at a time.
   struct Pull {
     bool live = false;
     bool no_wait = false;
@@ -458,136 +500,155 @@ void NatsConsumer::State::RunFetcher(size_t slot) {
     int remaining = 0;   // messages it may still deliver
     int delivered = 0;
     Clock::time_point expires{};  // by our clock
-  } pull;
-  bool found_nothing = false;            // the last no_wait pull: the next one waits
-  Clock::time_point may_deliver_until{};  // a pull ended by our clock alone may still deliver until then
-  uint64_t seen_epoch = 0;
-  std::vector<natsMsg*> received;
-  while (true) {
-    std::vector<natsMsg*> drop, give_back;
-    bool giving_back = false, orphan_check = false, send = false, stray = false;
-    uint64_t epoch = 0;
+  };
+
+  // Under the lock, waits until there is something to do. A lease not
+  // renewed in time is dropped at once (`drop`), whatever else happens.
+  Step Decide(std::vector<natsMsg*>& drop, std::vector<natsMsg*>& give_back, uint64_t& epoch, bool& orphan_check) {
+    std::unique_lock lock(s_.mu);
+    Partition& part = s_.parts[slot_];
+    while (true) {
+      if (s_.closed && !pull_.live) return Step::kStop;  // a live pull is read to its end: what it brings is nak'ed
+      const auto now = Clock::now();
+      if (part.owned && now >= part.valid_until) {
+        s_.LoseLocked(part, drop);  // not renewed in time: stop at once
+        return pull_.live ? Step::kRead : Step::kAgain;
+      }
+      if (pull_.live) return Step::kRead;
+      int queued = 0;
+      if (natsSubscription_GetPending(inbox_, &queued, nullptr) == NATS_OK && queued > 0) {
+        return Step::kRead;  // delivered on a pull that ended by our clock
+      }
+      if (part.owned && part.release && !part.Busy() && now >= may_deliver_until_) {
+        // Give it back between pulls, holding no delivery: what is still
+        // buffered returns to JetStream first (nak), then the lease.
+        for (auto& item : part.buffer) {
+          part.seqs.erase(item.seq);
+          give_back.push_back(item.msg);
+        }
+        part.buffer.clear();
+        part.owned = false;
+        part.release = false;
+        return Step::kGiveBack;
+      }
+      if (part.Usable(now) && part.buffer.empty()) {
+        epoch = part.epoch;
+        if (epoch != seen_epoch_) {
+          seen_epoch_ = epoch;
+          orphan_check = !part.clean;
+        }
+        return Step::kSend;
+      }
+      auto until = now + kIdleRecheck;
+      if (part.owned && part.valid_until < until) until = part.valid_until;
+      if (part.release && now < may_deliver_until_ && may_deliver_until_ < until) until = may_deliver_until_;
+      s_.refill.wait_until(lock, until);
+    }
+  }
+
+  void GiveBack(const std::vector<natsMsg*>& msgs) {
+    for (natsMsg* m : msgs) s_.Respond(m, "-NAK");
+    for (natsMsg* m : msgs) natsMsg_Destroy(m);
+    // The naks must have reached the server before the next holder pulls
+    // without waiting (a "free" lease): it would otherwise skip them.
+    const bool flushed = natsConnection_FlushTimeout(s_.session->connection(), 2000) == NATS_OK;
     {
-      std::unique_lock lock(mu);
-      Partition& part = parts[slot];
-      while (true) {
-        if (closed && !pull.live) return;  // a live pull is read to its end: what it brings is nak'ed
-        const auto now = Clock::now();
-        if (part.owned && now >= part.valid_until) {
-          LoseLocked(part, drop);  // not renewed in time: stop at once
-          break;
-        }
-        if (pull.live) break;
-        int queued = 0;
-        if (natsSubscription_GetPending(inbox, &queued, nullptr) == NATS_OK && queued > 0) {
-          stray = true;  // delivered on a pull that ended by our clock
-          break;
-        }
-        if (part.owned && part.release && !part.Busy() && now >= may_deliver_until) {
-          // Give it back between pulls, holding no delivery: what is still
-          // buffered returns to JetStream first (nak), then the lease.
-          for (auto& item : part.buffer) {
-            part.seqs.erase(item.seq);
-            give_back.push_back(item.msg);
-          }
-          part.buffer.clear();
-          part.owned = false;
-          part.release = false;
-          giving_back = true;
-          break;
-        }
-        if (part.Usable(now) && part.buffer.empty()) {
-          epoch = part.epoch;
-          if (epoch != seen_epoch) {
-            seen_epoch = epoch;
-            orphan_check = !part.clean;
-          }
-          send = true;
-          break;
-        }
-        auto until = now + kIdleRecheck;
-        if (part.owned && part.valid_until < until) until = part.valid_until;
-        if (part.release && now < may_deliver_until && may_deliver_until < until) until = may_deliver_until;
-        refill.wait_until(lock, until);
-      }
+      std::lock_guard lock(s_.mu);
+      s_.parts[slot_].released = true;
+      s_.parts[slot_].released_clean = flushed;
     }
-    for (natsMsg* m : drop) natsMsg_Destroy(m);
-    if (giving_back) {
-      for (natsMsg* m : give_back) Respond(m, "-NAK");
-      for (natsMsg* m : give_back) natsMsg_Destroy(m);
-      // The naks must have reached the server before the next holder pulls
-      // without waiting (a "free" lease): it would otherwise skip them.
-      const bool flushed = natsConnection_FlushTimeout(session->connection(), 2000) == NATS_OK;
-      {
-        std::lock_guard lock(mu);
-        parts[slot].released = true;
-        parts[slot].released_clean = flushed;
-      }
-      keeper_wake.notify_all();
-      continue;
+    s_.keeper_wake.notify_all();
+  }
+
+  // kRead once the pull is out; kAgain when the lease changed meanwhile
+  // or the request could not be sent (after a pause); kStop when closing.
+  Step SendPull(uint64_t epoch, bool orphan_check) {
+    if (orphan_check) s_.WaitForOrphans(slot_, epoch);
+    {
+      std::lock_guard lock(s_.mu);  // the wait may have outlived the lease
+      if (s_.closed) return Step::kStop;
+      if (!s_.parts[slot_].Usable(Clock::now()) || s_.parts[slot_].epoch != epoch) return Step::kAgain;
     }
-    if (send) {
-      if (orphan_check) WaitForOrphans(slot, epoch);
-      {
-        std::lock_guard lock(mu);  // the wait may have outlived the lease
-        if (closed) return;
-        if (!parts[slot].Usable(Clock::now()) || parts[slot].epoch != epoch) continue;
-      }
-      const std::string reply = inbox_prefix + "." + std::to_string(++pull.id);
-      const bool no_wait = !found_nothing;
-      const auto sent = Clock::now();
-      if (natsConnection_PublishRequestString(session->connection(), next_subject.c_str(), reply.c_str(),
-                                              no_wait ? take_stored.c_str() : wait_for_more.c_str()) != NATS_OK) {
-        // Disconnected or closed: pause, then try again.
-        std::unique_lock lock(mu);
-        refill.wait_for(lock, kErrorPause, [&] { return closed; });
-        continue;
-      }
-      pull = Pull{true, no_wait, pull.id, epoch, batch, 0, sent + lifetime};
+    const std::string reply = inbox_prefix_ + "." + std::to_string(++pull_.id);
+    const bool no_wait = !found_nothing_;
+    const auto sent = Clock::now();
+    if (natsConnection_PublishRequestString(s_.session->connection(), next_subject_.c_str(), reply.c_str(),
+                                            no_wait ? take_stored_.c_str() : wait_for_more_.c_str()) != NATS_OK) {
+      PauseAfterError();  // disconnected or closed
+      return Step::kAgain;
     }
-    if (!pull.live && !stray) continue;
-    // Wait for one message, then take every one already queued, so one
-    // hand-over covers a burst; a no_wait pull's burst is read to its end
-    // (its status follows at once).
-    const auto wait_for_pull = [&] {
-      if (!pull.live) return int64_t{1};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pull.expires + kExpirySlack - Clock::now());
-      return std::clamp<int64_t>(left.count(), 1, kIdleRecheck.count());
-    };
+    pull_ = Pull{true, no_wait, pull_.id, epoch, batch_, 0, sent + std::chrono::milliseconds(kPullLifetimeMs)};
+    return Step::kRead;
+  }
+
+  // Waits for one message, then takes every one already queued, so one
+  // hand-over covers a burst; a no_wait pull's burst is read to its end
+  // (its status follows at once). Ends the pull on its status, its last
+  // message, or its expiry by our clock (kExpirySlack).
+  void ReadPull() {
     natsMsg* msg = nullptr;
-    natsStatus s = natsSubscription_NextMsg(&msg, inbox, wait_for_pull());
+    natsStatus s = natsSubscription_NextMsg(&msg, inbox_, WaitForPull());
     while (s == NATS_OK) {
       bool ends_pull = false;
       if (IsStatus(msg, &ends_pull)) {
-        if (ends_pull && pull.live && ReplyNumber(msg) == pull.id) pull.live = false;  // else an earlier pull's
+        if (ends_pull && pull_.live && ReplyNumber(msg) == pull_.id) pull_.live = false;  // else an earlier pull's
         natsMsg_Destroy(msg);
       } else {
-        received.push_back(msg);
-        ++pull.delivered;
-        if (--pull.remaining <= 0) pull.live = false;
+        received_.push_back(msg);
+        ++pull_.delivered;
+        if (--pull_.remaining <= 0) pull_.live = false;
       }
       int queued = 0;
-      const bool more_queued = natsSubscription_GetPending(inbox, &queued, nullptr) == NATS_OK && queued > 0;
-      const bool burst_continues = pull.live && pull.no_wait;
+      const bool more_queued = natsSubscription_GetPending(inbox_, &queued, nullptr) == NATS_OK && queued > 0;
+      const bool burst_continues = pull_.live && pull_.no_wait;
       if (!more_queued && !burst_continues) break;
-      s = natsSubscription_NextMsg(&msg, inbox, more_queued ? 1 : wait_for_pull());
+      s = natsSubscription_NextMsg(&msg, inbox_, more_queued ? 1 : WaitForPull());
     }
-    if (!received.empty()) {
-      Take(slot, pull.epoch, received);
-      received.clear();
+    if (!received_.empty()) {
+      s_.Take(slot_, pull_.epoch, received_);
+      received_.clear();
     }
-    if (pull.live && s == NATS_TIMEOUT && Clock::now() >= pull.expires + kExpirySlack) {
-      pull.live = false;  // its 408 did not come (see kExpirySlack)
-      may_deliver_until = pull.expires + kPullGrace;
+    if (pull_.live && s == NATS_TIMEOUT && Clock::now() >= pull_.expires + kExpirySlack) {
+      pull_.live = false;  // its 408 did not come (see kExpirySlack)
+      may_deliver_until_ = pull_.expires + kPullGrace;
     } else if (s != NATS_OK && s != NATS_TIMEOUT) {
-      pull.live = false;  // the subscription or connection is closed
-      may_deliver_until = pull.expires + kPullGrace;
-      std::unique_lock lock(mu);
-      refill.wait_for(lock, kErrorPause, [&] { return closed; });
+      pull_.live = false;  // the subscription or connection is closed
+      may_deliver_until_ = pull_.expires + kPullGrace;
+      PauseAfterError();
     }
-    if (!pull.live) found_nothing = pull.no_wait && pull.delivered == 0;
+    if (!pull_.live) found_nothing_ = pull_.no_wait && pull_.delivered == 0;
   }
-}
+
+  // How long to wait for the pull's next message: until its expiry by our
+  // clock (at most kIdleRecheck); 1 ms for stray messages with no pull.
+  int64_t WaitForPull() const {
+    if (!pull_.live) return 1;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(pull_.expires + kExpirySlack - Clock::now());
+    return std::clamp<int64_t>(left.count(), 1, kIdleRecheck.count());
+  }
+
+  void PauseAfterError() {
+    std::unique_lock lock(s_.mu);
+    s_.refill.wait_for(lock, kErrorPause, [&] { return s_.closed; });
+  }
+
+  State& s_;
+  const size_t slot_;
+  natsSubscription* const inbox_;
+  const std::string inbox_prefix_;
+  const std::string next_subject_;
+  const int batch_;
+  const std::string take_stored_;    // the first pull after the buffer empties
+  const std::string wait_for_more_;  // after a no_wait pull found nothing
+  Pull pull_;
+  bool found_nothing_ = false;             // the last no_wait pull: the next one waits
+  Clock::time_point may_deliver_until_{};  // a pull ended by our clock alone may still deliver until then
+  uint64_t seen_epoch_ = 0;
+  std::vector<natsMsg*> received_;
+};
+
+void NatsConsumer::State::RunFetcher(size_t slot) { Fetcher(*this, slot).Run(); }
 
 std::unique_ptr<Delivery> NatsConsumer::Fetch(size_t max_messages, std::chrono::milliseconds wait) {
   if (max_messages == 0) return nullptr;

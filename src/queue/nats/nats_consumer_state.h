@@ -110,6 +110,7 @@ struct NatsConsumer::State {
   // destroyed without an ack: JetStream redelivers them after ack_wait).
   void LoseLocked(ConsumerPartition& part, std::vector<natsMsg*>& drop);
 
+  class Fetcher;  // nats_consumer.cc: one partition's pulls
   void RunFetcher(size_t slot);
   void WaitForOrphans(size_t slot, uint64_t epoch);
   void Take(size_t slot, uint64_t epoch, std::vector<natsMsg*>& msgs);
