@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "api/json_util.h"
 #include "api/password.h"
+#include "core/message_json.h"
 #include "api/test_fakes.h"
 
 namespace fleetd::api {
@@ -390,6 +392,33 @@ TEST_F(RouterTest, LiveLeavesOutDevicesThatAreNotRegistered) {
   r = Call("GET", "/api/v1/live", Token(1, Role::kViewer));
   EXPECT_EQ(r.status / 100, 5) << r.body;
   EXPECT_EQ(r.body.find("/secret/path"), std::string::npos) << r.body;
+}
+
+// The position routes write each message's JSON as text: the bytes must be
+// the tree's (MessageToJson, then the one dump), device-sent oddities too.
+TEST_F(RouterTest, PositionsAreTheSameBytesAsTheJsonTree) {
+  Message odd = testing::TestMessage("dev-a1", 1'700'000'900'000, -33.9, 151.2, 12.5);
+  odd.attributes.Set("note", std::string("quote \" backslash \\ tab \t bad \xff\xfe utf-8 \xc3\xa9"));
+  odd.attributes.Set("io239", int64_t{1});
+  odd.attributes.Set("ratio", 0.1);
+  store_.positions.push_back(Envelope{1, 1, odd});
+  auto r = Call("GET", "/api/v1/devices/dev-a1/positions?limit=3", Token(1, Role::kViewer));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto page = store_.QueryPositions(PositionQuery{1, "dev-a1", {}, {}, {}, 3});
+  ASSERT_TRUE(page.ok());
+  Json tree = Json::object();
+  tree["positions"] = Json::array();
+  for (const Message& m : page->positions) tree["positions"].push_back(MessageToJson(m));
+  tree["next"] = page->next ? Json(std::to_string(*page->next)) : Json(nullptr);
+  EXPECT_EQ(r.body, DumpJson(tree));
+
+  std::vector<Envelope> batch = {Envelope{1, 1, odd}};
+  live_.Update(batch);
+  auto live = Call("GET", "/api/v1/live", Token(1, Role::kViewer));
+  ASSERT_EQ(live.status, 200);
+  Json live_tree = Json::object();
+  live_tree["positions"] = Json::array({MessageToJson(odd)});
+  EXPECT_EQ(live.body, DumpJson(live_tree));
 }
 
 TEST_F(RouterTest, LiveNearPassesTheQueryToTheLiveState) {
