@@ -236,6 +236,23 @@ jsAckPolicy ConsumerPolicy(const NatsQueueOptions& o, size_t partition) {
   return policy;
 }
 
+// A durable consumer with explicit acks, as an earlier fleetd (or an
+// operator by hand) made it; ack_wait_ns 0 keeps the server's default.
+bool AddExplicitConsumer(NatsSession& session, const std::string& stream, const std::string& name,
+                         const std::string& filter, int64_t ack_wait_ns, const char* deliver_subject = nullptr) {
+  jsConsumerConfig cfg;
+  jsConsumerConfig_Init(&cfg);
+  cfg.Durable = name.c_str();
+  cfg.FilterSubject = filter.c_str();
+  cfg.AckPolicy = js_AckExplicit;
+  if (ack_wait_ns > 0) cfg.AckWait = ack_wait_ns;
+  cfg.DeliverSubject = deliver_subject;
+  jsConsumerInfo* ci = nullptr;
+  if (js_AddConsumer(&ci, session.js(), stream.c_str(), &cfg, nullptr, nullptr) != NATS_OK) return false;
+  jsConsumerInfo_Destroy(ci);
+  return true;
+}
+
 // New consumers ack with AckAll (one ack per partition and batch); every
 // message of a batch is then acked (depth 0, nothing redelivered), and a
 // consumer an earlier fleetd created with explicit acks keeps working.
@@ -270,15 +287,7 @@ TEST(NatsQueueTest, AckAllConsumersAndLegacyExplicitOnes) {
       const std::string name = ConsumerName(legacy.durable, p);
       const std::string filter = PartitionSubject(legacy.prefix, p);
       ASSERT_EQ(js_DeleteConsumer((*session)->js(), legacy.stream.c_str(), name.c_str(), nullptr, nullptr), NATS_OK);
-      jsConsumerConfig cfg;
-      jsConsumerConfig_Init(&cfg);
-      cfg.Durable = name.c_str();
-      cfg.FilterSubject = filter.c_str();
-      cfg.AckPolicy = js_AckExplicit;
-      cfg.AckWait = 1000000000LL;
-      jsConsumerInfo* ci = nullptr;
-      ASSERT_EQ(js_AddConsumer(&ci, (*session)->js(), legacy.stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
-      jsConsumerInfo_Destroy(ci);
+      ASSERT_TRUE(AddExplicitConsumer(**session, legacy.stream, name, filter, /*ack_wait_ns=*/1000000000LL));
     }
   }
   auto q = OpenOrFail(legacy);
@@ -310,16 +319,9 @@ TEST(NatsQueueTest, APartitionsConsumerIsCheckedBeforeItIsPulled) {
   const std::string name = ConsumerName(o.durable, 1);
   auto replace = [&](const std::string& filter, const char* deliver_subject) {
     js_DeleteConsumer((*session)->js(), o.stream.c_str(), name.c_str(), nullptr, nullptr);  // if there is one
-    if (filter.empty()) return;
-    jsConsumerConfig cfg;
-    jsConsumerConfig_Init(&cfg);
-    cfg.Durable = name.c_str();
-    cfg.FilterSubject = filter.c_str();
-    cfg.AckPolicy = js_AckExplicit;
-    cfg.DeliverSubject = deliver_subject;
-    jsConsumerInfo* ci = nullptr;
-    ASSERT_EQ(js_AddConsumer(&ci, (*session)->js(), o.stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
-    jsConsumerInfo_Destroy(ci);
+    if (!filter.empty()) {
+      ASSERT_TRUE(AddExplicitConsumer(**session, o.stream, name, filter, /*ack_wait_ns=*/0, deliver_subject));
+    }
   };
   replace(PartitionSubject(o.prefix, 2), nullptr);
   auto wrong = CheckPartitionConsumer(**session, o, 1);
