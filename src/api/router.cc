@@ -147,6 +147,13 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
       r.body = ctx_.metrics.RenderPrometheus();
       return r;
     }
+    default:
+      break;
+  }
+  // An ingest or process node holds a store, but is no API: not even a
+  // login (a token minted there would be a second, unadvertised door).
+  if (ctx_.metrics_only) return ErrorResponse(404, "this node serves only /healthz and /metrics (its role is not api)");
+  switch (match->route) {
     case Route::kLogin:
       return Login(request);
     case Route::kStream: {
@@ -157,7 +164,6 @@ ApiResponse Router::Dispatch(const ApiRequest& request) {
     default:
       break;
   }
-  if (ctx_.metrics_only) return ErrorResponse(404, "this node serves only /healthz and /metrics (its role is not api)");
 
   auto claims = AuthenticateBearer(request.authorization);
   if (!claims.ok()) return Unauthorized(claims.status().message());

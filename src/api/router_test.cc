@@ -130,6 +130,23 @@ TEST(RouterStaticTest, OnlyALoginHashesAPassword) {
   EXPECT_FALSE(Router::HashesPassword(request("POST", "%zz")));
 }
 
+// An ingest or process node answers health and metrics only: no login, no
+// data, whatever the token.
+TEST_F(RouterTest, MetricsOnlyNodeServesNothingElse) {
+  ctx_.metrics_only = true;
+  router_ = std::make_unique<Router>(ctx_);
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(Call("GET", "/metrics").status, 200);
+  auto login = Call("POST", "/api/v1/auth/login", "", R"({"email":"admin@a","password":"s3cret"})");
+  EXPECT_EQ(login.status, 404) << login.body;
+  EXPECT_EQ(login.body.find("access_token"), std::string::npos);
+  const std::string token = Token(1, Role::kOperator);
+  for (const char* target : {"/api/v1/devices", "/api/v1/devices/pending", "/api/v1/devices/dev-a1/positions",
+                             "/api/v1/live", "/api/v1/stream"}) {
+    EXPECT_EQ(Call("GET", target, token).status, 404) << target;
+  }
+}
+
 TEST_F(RouterTest, UnknownRouteAndWrongMethod) {
   ExpectError(Call("GET", "/nope"), 404);
   ExpectError(Call("GET", "/api/v1/devices/"), 404);
