@@ -22,6 +22,7 @@ struct Match {
   std::string uid;         // kPositions and kCommands only, decoded
 };
 
+constexpr std::string_view kLoginPath = "/api/v1/auth/login";
 constexpr std::string_view kDevicesPrefix = "/api/v1/devices/";
 constexpr std::string_view kPositionsSuffix = "/positions";
 constexpr std::string_view kCommandsSuffix = "/commands";
@@ -42,7 +43,7 @@ std::optional<std::string> DeviceSubpath(std::string_view path, std::string_view
 std::optional<Match> MatchPath(std::string_view path) {
   if (path == "/healthz") return Match{Route::kHealth, "GET", {}};
   if (path == "/metrics") return Match{Route::kMetrics, "GET", {}};
-  if (path == "/api/v1/auth/login") return Match{Route::kLogin, "POST", {}};
+  if (path == kLoginPath) return Match{Route::kLogin, "POST", {}};
   if (path == "/api/v1/devices") return Match{Route::kDevices, "GET, POST", {}};
   if (path == "/api/v1/devices/pending") return Match{Route::kPending, "GET", {}};
   if (path == "/api/v1/live") return Match{Route::kLive, "GET", {}};
@@ -190,10 +191,12 @@ Result<JwtClaims> Router::AuthenticateBearer(std::string_view authorization) con
   return VerifyJwt(*token, ctx_.jwt_secret, Now() / 1000);
 }
 
+// Called for every request before Dispatch: compares the raw path (what
+// MatchPath sees too; paths are not percent-decoded) instead of parsing the
+// target a second time.
 bool Router::HashesPassword(const ApiRequest& request) {
-  auto target = ParseTarget(request.target);
-  auto match = target ? MatchPath(target->path) : std::nullopt;
-  return match && match->route == Route::kLogin && request.method == "POST";
+  const std::string_view target = request.target;
+  return request.method == "POST" && target.substr(0, target.find('?')) == kLoginPath;
 }
 
 bool Router::MetricsAuthorized(std::string_view authorization) const {
