@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "queue/nats/nats_subjects.h"
 
@@ -35,23 +36,24 @@ void FillStreamConfig(jsStreamConfig& cfg, const NatsQueueOptions& o, const std:
   cfg.Replicas = o.replicas;
 }
 
-// Adds the stream, or finds it already there (*exists). Two nodes starting
-// at once both add it, and the later one's error is then "subjects
-// overlap" (the new stream holds them) rather than "name in use": either
-// way, a stream of this name that exists now is the one to check.
-Status AddOrFindStream(NatsSession& session, jsStreamConfig& cfg, bool* exists) {
+using StreamInfo = std::unique_ptr<jsStreamInfo, decltype(&jsStreamInfo_Destroy)>;
+
+// Adds the stream, or finds it already there: then `*existing` is what the
+// server holds, to be checked. Two nodes starting at once both add it, and
+// the later one's error is then "subjects overlap" (the new stream holds
+// them) rather than "name in use": either way, a stream of this name that
+// exists now is the one to check.
+Status AddOrFindStream(NatsSession& session, jsStreamConfig& cfg, StreamInfo* existing) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus added = js_AddStream(&si, session.js(), &cfg, nullptr, &jerr);
-  *exists = false;
   if (added == NATS_OK) {
     jsStreamInfo_Destroy(si);
     return Status::Ok();
   }
   const jsErrCode add_error = jerr;
   if (js_GetStreamInfo(&si, session.js(), cfg.Name, nullptr, &jerr) == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    *exists = true;
+    existing->reset(si);
     return Status::Ok();
   }
   return NatsError(std::string("cannot create JetStream stream '") + cfg.Name + "' (is nats-server running with -js?)",
@@ -67,21 +69,16 @@ Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
   jsStreamConfig cfg;
   FillStreamConfig(cfg, o, description, subjects);
 
-  bool exists = false;
-  if (Status st = AddOrFindStream(session, cfg, &exists); !st.ok() || !exists) return st;
+  StreamInfo existing(nullptr, &jsStreamInfo_Destroy);
+  if (Status st = AddOrFindStream(session, cfg, &existing); !st.ok() || !existing) return st;
 
   // It exists, maybe with another configuration: check what must not change.
-  jsStreamInfo* si = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, session.js(), o.stream.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return NatsError("cannot read JetStream stream '" + o.stream + "'", s, jerr);
-  const jsStreamConfig* have = si->Config;
+  const jsStreamConfig* have = existing->Config;
   bool has_subject = false;
   for (int i = 0; have != nullptr && i < have->SubjectsLen; ++i) {
     if (subject == have->Subjects[i]) has_subject = true;
   }
-  std::string have_description = have != nullptr && have->Description != nullptr ? have->Description : "";
-  jsStreamInfo_Destroy(si);
+  const std::string have_description = have != nullptr && have->Description != nullptr ? have->Description : "";
   if (!has_subject) {
     return Status(StatusCode::kInvalidArgument,
                   "JetStream stream '" + o.stream + "' exists but does not hold '" + subject + "' (another prefix?)");
@@ -92,7 +89,9 @@ Status EnsureStream(NatsSession& session, const NatsQueueOptions& o) {
                                                     "; this process has partitions=" + std::to_string(o.partitions) +
                                                     " (changing it would reorder devices; use a new stream)");
   }
-  s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
   if (s != NATS_OK) return NatsError("cannot update JetStream stream '" + o.stream + "'", s, jerr);
   jsStreamInfo_Destroy(si);
   return Status::Ok();
@@ -107,8 +106,8 @@ Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& o) {
   FillStreamConfig(cfg, o, description, subjects);
   cfg.Name = name.c_str();
 
-  bool exists = false;
-  if (Status st = AddOrFindStream(session, cfg, &exists); !st.ok() || !exists) return st;
+  StreamInfo existing(nullptr, &jsStreamInfo_Destroy);
+  if (Status st = AddOrFindStream(session, cfg, &existing); !st.ok() || !existing) return st;
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_UpdateStream(&si, session.js(), &cfg, nullptr, &jerr);
@@ -119,7 +118,26 @@ Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& o) {
   return Status::Ok();
 }
 
-Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
+Result<PartitionConsumer> CheckPartitionConsumer(const jsConsumerInfo& info, const NatsQueueOptions& o,
+                                                 size_t partition) {
+  const std::string name = ConsumerName(o.durable, partition);
+  const std::string filter = PartitionSubject(o.prefix, partition);
+  const jsConsumerConfig* cfg = info.Config;
+  if (cfg == nullptr) return Status(StatusCode::kInternal, "JetStream consumer '" + name + "' has no config");
+  if (cfg->DeliverSubject != nullptr && cfg->DeliverSubject[0] != '\0') {
+    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' is a push consumer");
+  }
+  if (cfg->FilterSubject == nullptr || filter != cfg->FilterSubject) {
+    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' filters '" +
+                                                       (cfg->FilterSubject ? cfg->FilterSubject : "") +
+                                                       "', not its partition's '" + filter + "'");
+  }
+  return PartitionConsumer{cfg->AckPolicy == js_AckAll};
+}
+
+Result<std::vector<PartitionConsumer>> EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
+  std::vector<PartitionConsumer> consumers;
+  consumers.reserve(o.partitions);
   for (size_t p = 0; p < o.partitions; ++p) {
     const std::string name = ConsumerName(o.durable, p);
     const std::string filter = PartitionSubject(o.prefix, p);
@@ -169,30 +187,13 @@ Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& o) {
     if (s != NATS_OK) {
       return NatsError("cannot create JetStream consumer '" + name + "' on stream '" + o.stream + "'", s, jerr);
     }
+    auto checked = CheckPartitionConsumer(*ci, o, p);
     jsConsumerInfo_Destroy(ci);
+    if (!checked.ok()) return checked.status();
+    consumers.push_back(*checked);
   }
-  return Status::Ok();
+  return consumers;
 }
 
-Result<PartitionConsumer> CheckPartitionConsumer(NatsSession& session, const NatsQueueOptions& o, size_t partition) {
-  const std::string name = ConsumerName(o.durable, partition);
-  const std::string filter = PartitionSubject(o.prefix, partition);
-  jsConsumerInfo* ci = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetConsumerInfo(&ci, session.js(), o.stream.c_str(), name.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return NatsError("cannot read JetStream consumer '" + name + "'", s, jerr);
-  std::unique_ptr<jsConsumerInfo, decltype(&jsConsumerInfo_Destroy)> owned(ci, &jsConsumerInfo_Destroy);
-  const jsConsumerConfig* cfg = ci->Config;
-  if (cfg == nullptr) return Status(StatusCode::kInternal, "JetStream consumer '" + name + "' has no config");
-  if (cfg->DeliverSubject != nullptr && cfg->DeliverSubject[0] != '\0') {
-    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' is a push consumer");
-  }
-  if (cfg->FilterSubject == nullptr || filter != cfg->FilterSubject) {
-    return Status(StatusCode::kInvalidArgument, "JetStream consumer '" + name + "' filters '" +
-                                                       (cfg->FilterSubject ? cfg->FilterSubject : "") +
-                                                       "', not its partition's '" + filter + "'");
-  }
-  return PartitionConsumer{cfg->AckPolicy == js_AckAll};
-}
 
 }  // namespace fleetd::nats

@@ -27,21 +27,22 @@ Status EnsureStream(NatsSession& session, const NatsQueueOptions& options);
 // window. It has no consumers of fleetd's: subscribers make their own.
 Status EnsureEventStream(NatsSession& session, const NatsQueueOptions& options);
 
-// Creates (or updates) the durable consumer of every partition, so that
-// depth() sees the whole stream and no message predates its consumer.
-Status EnsureConsumers(NatsSession& session, const NatsQueueOptions& options);
-
-// What a partition's fetcher needs of its durable consumer, read from the
-// server (no subscription: the fetcher pulls on its own inbox).
+// What a partition's fetcher needs of its durable consumer (no
+// subscription: the fetcher pulls on its own inbox).
 struct PartitionConsumer {
   bool ack_all = false;  // AckAll: one ack covers a batch's earlier messages
 };
 
-// Checks that the consumer of `partition` exists and is a pull consumer of
-// that partition's subject (a hand-edited or foreign one would deliver the
-// wrong messages); an error naming the consumer otherwise (kInvalidArgument
-// for a mismatch).
-Result<PartitionConsumer> CheckPartitionConsumer(NatsSession& session, const NatsQueueOptions& options,
+// Checks the consumer of `partition` as the server reports it: a pull
+// consumer of that partition's subject (a hand-edited or foreign one would
+// deliver the wrong messages); kInvalidArgument naming it otherwise.
+Result<PartitionConsumer> CheckPartitionConsumer(const jsConsumerInfo& info, const NatsQueueOptions& options,
                                                  size_t partition);
+
+// Creates (or updates) the durable consumer of every partition, so that
+// depth() sees the whole stream and no message predates its consumer, and
+// checks what the server answered (CheckPartitionConsumer). Indexed by
+// partition.
+Result<std::vector<PartitionConsumer>> EnsureConsumers(NatsSession& session, const NatsQueueOptions& options);
 
 }  // namespace fleetd::nats

@@ -262,17 +262,17 @@ bool NatsConsumer::State::AckAndConfirm(const std::vector<std::pair<const std::v
 }
 
 Result<std::unique_ptr<NatsConsumer>> NatsConsumer::Open(std::shared_ptr<NatsSession> session,
-                                                         const NatsQueueOptions& options) {
+                                                         const NatsQueueOptions& options,
+                                                         const std::vector<PartitionConsumer>& consumers) {
   auto state = std::make_shared<State>();
   state->session = std::move(session);
   state->options = options;
   const bool leased = options.leased();
   for (size_t p : options.ConsumedPartitions()) {
-    auto consumer = CheckPartitionConsumer(*state->session, options, p);
-    if (!consumer.ok()) return consumer.status();
+    if (p >= consumers.size()) return Status(StatusCode::kInternal, "no consumer for partition " + std::to_string(p));
     Partition part;
     part.index = p;
-    part.ack_all = consumer->ack_all;
+    part.ack_all = consumers[p].ack_all;
     auto inbox = NewInbox();
     if (!inbox.ok()) return inbox.status();
     part.inbox_prefix = *inbox;

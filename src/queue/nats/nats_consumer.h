@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "fleetd/queue.h"
+#include "queue/nats/jetstream_setup.h"
 #include "queue/nats/nats_queue_options.h"
 #include "queue/nats/nats_session.h"
 
@@ -54,11 +55,13 @@ namespace fleetd::nats {
 
 class NatsConsumer {
  public:
-  // Binds a pull subscription to each consumed partition (consumers must
-  // exist). Starts no fetching: a process that never calls Fetch (ingest)
-  // never takes messages from the stream.
+  // Opens a pull inbox for each consumed partition; `consumers` is what
+  // EnsureConsumers made, indexed by partition. Starts no fetching: a
+  // process that never calls Fetch (ingest) never takes messages from the
+  // stream.
   static Result<std::unique_ptr<NatsConsumer>> Open(std::shared_ptr<NatsSession> session,
-                                                    const NatsQueueOptions& options);
+                                                    const NatsQueueOptions& options,
+                                                    const std::vector<PartitionConsumer>& consumers);
   // Stop(). The session may be closed already (then leases just expire).
   ~NatsConsumer();
   NatsConsumer(const NatsConsumer&) = delete;

@@ -25,8 +25,9 @@ Result<std::unique_ptr<NatsQueue>> NatsQueue::Open(const NatsQueueOptions& optio
   q->session_ = std::move(*session);
   q->publisher_->Attach(q->session_.get());
   if (Status s = EnsureStream(*q->session_, options); !s.ok()) return s;
-  if (Status s = EnsureConsumers(*q->session_, options); !s.ok()) return s;
-  auto consumer = NatsConsumer::Open(q->session_, options);
+  auto consumers = EnsureConsumers(*q->session_, options);
+  if (!consumers.ok()) return consumers.status();
+  auto consumer = NatsConsumer::Open(q->session_, options, *consumers);
   if (!consumer.ok()) return consumer.status();
   q->consumer_ = std::move(*consumer);
   return q;

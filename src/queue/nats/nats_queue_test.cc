@@ -305,14 +305,24 @@ TEST(NatsQueueTest, AckAllConsumersAndLegacyExplicitOnes) {
 }
 
 // The fetchers pull by hand on their own inboxes, so the consumer each one
-// pulls from is checked by reading it: one that filters another partition
-// or pushes would deliver the wrong messages, and is named.
+// pulls from is checked as the server reports it: one that filters another
+// partition or pushes would deliver the wrong messages, and is named.
 TEST(NatsQueueTest, APartitionsConsumerIsCheckedBeforeItIsPulled) {
   NatsQueueOptions o = FreshOptions();
   { ASSERT_NE(OpenOrFail(o), nullptr); }  // stream and consumers
   auto session = NatsSession::Connect(o, nullptr, nullptr);
   ASSERT_TRUE(session.ok());
-  auto good = CheckPartitionConsumer(**session, o, 0);
+  auto check = [&](size_t p) -> Result<PartitionConsumer> {
+    jsConsumerInfo* ci = nullptr;
+    const std::string consumer = ConsumerName(o.durable, p);
+    if (js_GetConsumerInfo(&ci, (*session)->js(), o.stream.c_str(), consumer.c_str(), nullptr, nullptr) != NATS_OK) {
+      return Status(StatusCode::kNotFound, "no consumer " + consumer);
+    }
+    auto checked = CheckPartitionConsumer(*ci, o, p);
+    jsConsumerInfo_Destroy(ci);
+    return checked;
+  };
+  auto good = check(0);
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_TRUE(good->ack_all);
 
@@ -324,26 +334,32 @@ TEST(NatsQueueTest, APartitionsConsumerIsCheckedBeforeItIsPulled) {
     }
   };
   replace(PartitionSubject(o.prefix, 2), nullptr);
-  auto wrong = CheckPartitionConsumer(**session, o, 1);
+  auto wrong = check(1);
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(wrong.status().message().find(name), std::string::npos) << wrong.status().ToString();
   EXPECT_NE(wrong.status().message().find(PartitionSubject(o.prefix, 1)), std::string::npos);
 
   replace(PartitionSubject(o.prefix, 1), "fleetd.test.pushed");
-  auto pushed = CheckPartitionConsumer(**session, o, 1);
+  auto pushed = check(1);
   ASSERT_FALSE(pushed.ok());
   EXPECT_NE(pushed.status().message().find("push"), std::string::npos) << pushed.status().ToString();
 
+  // A missing one is made again, and what the server answers is checked.
   replace("", nullptr);
-  auto missing = CheckPartitionConsumer(**session, o, 1);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find(name), std::string::npos) << missing.status().ToString();
+  auto remade = EnsureConsumers(**session, o);
+  ASSERT_TRUE(remade.ok()) << remade.status().ToString();
+  ASSERT_EQ(remade->size(), o.partitions);
+  EXPECT_TRUE((*remade)[1].ack_all);
+  EXPECT_TRUE(check(1).ok());
 
   replace(PartitionSubject(o.prefix, 1), nullptr);  // a legacy explicit consumer
-  auto legacy = CheckPartitionConsumer(**session, o, 1);
+  auto legacy = check(1);
   ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
   EXPECT_FALSE(legacy->ack_all);
+  auto kept = EnsureConsumers(**session, o);  // keeps its explicit acks, and says so
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_FALSE((*kept)[1].ack_all);
 }
 
 // A grouped message is never split between deliveries: a Fetch smaller
