@@ -179,5 +179,7 @@ else
   echo "target ${rate} msg/s: ${devices} devices every ${interval} ms for ${seconds} s; sent=${sent} " \
     "(achieved $((sent / seconds)) msg/s), stored=$((after - before))"
   echo "WebSocket on api-1, frame received -> visible: $(cat "$work/latency.json")"
+  echo "api-1 WebSocket clients dropped as too slow: $(curl -s "127.0.0.1:$API_1_PORT/metrics" |
+    awk '$1 == "fleetd_ws_dropped_slow_total" { print $2; found = 1 } END { if (!found) print 0 }')"
   report_servers
 fi
