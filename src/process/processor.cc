@@ -1,6 +1,6 @@
-// Processor: workers that gather and write batches, the finisher that
-// updates the live state and publishes events, and the acker, each batch in
-// write order.
+// Processor: workers that gather and write batches, the live updater (in
+// gather order), the finisher that publishes events and the acker (in write
+// order).
 #include "process/processor.h"
 
 #include <span>
@@ -30,6 +30,7 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
       live_(live),
       events_(events),
       options_(options),
+      updating_(options.max_finishing),
       finishing_(options.max_finishing),
       acking_(options.max_finishing),
       stored_(metrics.GetCounter("fleetd_positions_stored_total", {}, "New position rows written")),
@@ -52,12 +53,27 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
 
 Processor::~Processor() { Stop(); }
 
+void Processor::Batch::MarkLive() {
+  {
+    std::lock_guard lock(mu_);
+    live_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Processor::Batch::WaitLive() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return live_; });
+}
+
 void Processor::Start() {
   if (finisher_.joinable()) return;
+  updating_.Open();
   finishing_.Open();
   acking_.Open();
   acker_ = std::thread([this] { RunAcker(); });
   finisher_ = std::thread([this] { RunFinisher(); });
+  live_updater_ = std::thread([this] { RunLiveUpdater(); });
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
     threads_.emplace_back([this] { Run(); });
   }
@@ -69,6 +85,8 @@ void Processor::Stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  updating_.Close();
+  if (live_updater_.joinable()) live_updater_.join();  // after every gathered batch is live
   finishing_.Close();
   if (finisher_.joinable()) finisher_.join();  // after it finished every written batch
   acking_.Close();
@@ -90,20 +108,29 @@ bool Processor::PublishEvents(std::span<const Envelope> batch) {
   }
 }
 
+void Processor::RunLiveUpdater() {
+  while (std::optional<std::shared_ptr<Batch>> next = updating_.Pop()) {  // until the writers are done and it is drained
+    Batch& b = **next;
+    auto lap = std::chrono::steady_clock::now();
+    live_.Update(b.envelopes());
+    live_us_.Add(Lap(lap));
+    b.MarkLive();
+  }
+}
+
 void Processor::RunFinisher() {
   // Once a batch is given back, every later one is too: acking a later
   // message would also ack the given-back ones on an AckAll queue.
   bool giving_back = false;
-  while (std::optional<Written> next = finishing_.Pop()) {  // until the writers are done and it is drained
-    Written& w = *next;
+  while (std::optional<std::shared_ptr<Batch>> next = finishing_.Pop()) {  // until the writers are done and it is drained
+    Batch& b = **next;
+    b.WaitLive();  // started before the write: rarely still running
     auto lap = std::chrono::steady_clock::now();
-    live_.Update(w.envelopes());
-    live_us_.Add(Lap(lap));
     if (events_ != nullptr && !giving_back) {
-      giving_back = !PublishEvents(w.envelopes());
+      giving_back = !PublishEvents(b.envelopes());
       events_us_.Add(Lap(lap));
     }
-    acking_.Push(Finished{std::move(w.deliveries), giving_back});
+    acking_.Push(Finished{std::move(b.deliveries), giving_back});
   }
 }
 
@@ -124,7 +151,8 @@ void Processor::RunAcker() {
 
 void Processor::Run() {
   while (!stop_) {
-    Written w;
+    auto shared = std::make_shared<Batch>();
+    Batch& w = *shared;
     auto& deliveries = w.deliveries;
     auto& combined = w.combined;
     // Gather up to batch_size messages, waiting at most max_wait after the
@@ -157,10 +185,13 @@ void Processor::Run() {
     }
     const std::span<const Envelope> batch = w.envelopes();
     gather_us_.Add(Lap(lap));
+    updating_.Push(shared);  // the live update runs while this writes
+    handoff_us_.Add(Lap(lap));
     auto written = store_.WriteBatch(batch);
     write_us_.Add(Lap(lap));
     if (!written.ok()) {
       write_errors_.Add();
+      w.WaitLive();
       for (auto& d : deliveries) d->Nack();
       std::this_thread::sleep_for(options_.retry_pause);
       continue;
@@ -172,8 +203,8 @@ void Processor::Run() {
     // Released and queued in one step under the queue's lock: no other
     // writer can fetch, write and queue these partitions' next messages in
     // between, so the finisher sees each device's batches in write order.
-    finishing_.Push(std::move(w), [](Written& queued) {
-      for (auto& d : queued.deliveries) d->Stored();
+    finishing_.Push(std::move(shared), [](std::shared_ptr<Batch>& queued) {
+      for (auto& d : queued->deliveries) d->Stored();
     });
     handoff_us_.Add(Lap(lap));
   }

@@ -1,23 +1,31 @@
-// Processor: the consumer stage — queue -> durable store -> live state.
+// Processor: the consumer stage — queue -> live state and durable store.
 //
-// Each worker thread gathers a batch and writes it in one transaction. Once
-// it is durable the worker tells the queue (Delivery::Stored: the batch's
-// partitions may be fetched again) and hands it to the finisher thread,
-// which updates the live state (which feeds WebSocket clients) and then
-// hands it to the acker thread, which acks the batch, releasing the
-// devices' acknowledgements. With an
-// EventSink, the batch's events (process/batch_events.h) are published
-// between the live update and the ack, so a batch is acked only once its
-// events are durable too (at-least-once, never before the store write). So the next
-// write overlaps the live update and the ack round trip of the last one,
-// and the finisher, one thread taking batches in the order their writes
-// completed, keeps each device's live updates in order. A failed write
-// nacks the batch for redelivery after a pause; idempotent writes make that
-// safe.
+// Each worker thread gathers a batch, hands it to the live updater thread
+// and writes it in one transaction meanwhile. The live update (which feeds
+// WebSocket clients) does not wait for the write: a dashboard sees a fix
+// as soon as it is gathered, not a commit (an fsync, tens of ms under load)
+// later. The live state is the last known position, not the record: the
+// record is the store, and nothing is acknowledged before it is written.
+// Once the batch is durable the worker tells the queue (Delivery::Stored:
+// the batch's partitions may be fetched again) and hands it to the
+// finisher thread, which waits for its live update, publishes its events
+// (with an EventSink; process/batch_events.h) and hands it to the acker
+// thread, which acks the batch, releasing the devices' acknowledgements.
+// So a batch is acked only once it is written, live and its events are
+// durable (at-least-once, never before the store write), and the next
+// write overlaps the last one's finishing and ack round trip. One live
+// updater taking batches in the order they were gathered, and one
+// finisher in the order their writes completed, keep each device's
+// updates in order (a device's next batch is gathered only after its last
+// one is written). A failed write nacks the batch for redelivery after a
+// pause; idempotent writes make that safe, and the redelivered messages
+// reach the live state again (newest-wins there, so it holds the same).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,7 +46,7 @@ struct ProcessorOptions {
   size_t batch_size = 1000;       // max messages per transaction
   std::chrono::milliseconds max_wait{20};   // max delay before a partial batch is written
   std::chrono::milliseconds retry_pause{200};
-  size_t max_finishing = 4;       // written batches waiting for live update + ack
+  size_t max_finishing = 4;       // batches queued for the live update, and written ones for events + ack
 };
 
 class Processor {
@@ -61,13 +69,24 @@ class Processor {
   void Stop();
 
  private:
-  // A durable batch on its way to the live state and the ack.
-  struct Written {
+  // A gathered batch, shared by its writer, the live updater and (once
+  // written) the finisher.
+  class Batch {
+   public:
     std::vector<std::unique_ptr<Delivery>> deliveries;
     std::vector<Envelope> combined;  // the envelopes when there are several deliveries
     std::span<const Envelope> envelopes() const {
       return deliveries.size() == 1 ? std::span<const Envelope>(deliveries.front()->envelopes()) : combined;
     }
+    // The live updater is done with the envelopes. The ack waits for it, and
+    // so does a failed write's give-back (the queue takes the envelopes back).
+    void MarkLive();
+    void WaitLive();
+
+   private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool live_ = false;
   };
   // A batch whose live update and events are done, on its way to the acker.
   struct Finished {
@@ -75,6 +94,7 @@ class Processor {
     bool give_back = false;  // nack instead of ack (its events were not published)
   };
   void Run();
+  void RunLiveUpdater();
   void RunFinisher();
   void RunAcker();
   // Publishes the batch's events, retrying while not stopping. False: given
@@ -88,8 +108,10 @@ class Processor {
   ProcessorOptions options_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
+  std::thread live_updater_;
+  HandoffQueue<std::shared_ptr<Batch>> updating_;  // writers -> live updater, before their writes
   std::thread finisher_;
-  HandoffQueue<Written> finishing_;  // writers -> finisher; closed by Stop once the writers are done
+  HandoffQueue<std::shared_ptr<Batch>> finishing_;  // writers -> finisher, once written; closed by Stop once the writers are done
   // The acks run on their own thread: a confirmed ack is a server round
   // trip, and done by the finisher it left the live update of the next batch
   // waiting (the finisher was the stage's slowest step under load). One
@@ -107,7 +129,7 @@ class Processor {
   Counter& write_us_;
   Counter& live_us_;
   Counter& ack_us_;
-  Counter& handoff_us_;  // writers waiting for the finisher (it is the slower side)
+  Counter& handoff_us_;  // writers waiting for the live updater or the finisher (the slower sides)
   Counter& batch_messages_;
   Counter& events_published_;
   Counter& event_errors_;  // failed EventSink::Publish calls (each retried)

@@ -1,7 +1,8 @@
 // Processor: every message written once, acked only after its write and its
 // live update, per-device order kept in the store and the live state, the
-// next write overlapping the last batch's live update, failed writes
-// retried, Stop finishing what was written, and the events of a batch
+// live update not waiting for the write, the next write overlapping the
+// last batch's finishing, failed writes retried, Stop finishing what was
+// written, and the events of a batch
 // published before its ack (held back while the sink fails). On the
 // in-process queue with a recording store, live state and event sink.
 #include "process/processor.h"
@@ -28,6 +29,7 @@ Status Unused() { return Status(StatusCode::kInternal, "not used by the processo
 class RecordingStore final : public Store {
  public:
   Result<WriteStats> WriteBatch(std::span<const Envelope> batch) override {
+    if (on_write) on_write();
     std::lock_guard lock(mu);
     if (fail_first > 0) {
       --fail_first;
@@ -73,6 +75,7 @@ class RecordingStore final : public Store {
   Result<std::vector<PendingDevice>> ListPending() override { return Unused(); }
   Status RemovePending(const std::string&) override { return Unused(); }
 
+  std::function<void()> on_write;  // runs first (unlocked), e.g. to stall
   std::mutex mu;
   std::condition_variable cv;
   int fail_first = 0;
@@ -325,8 +328,64 @@ TEST(ProcessorTest, FailedWritesAreRetriedAndAckedOnlyAfterTheWrite) {
   EXPECT_EQ(metrics.CounterValue("fleetd_store_errors_total"), 2);
   EXPECT_EQ(store.stored.size(), 2u);
   EXPECT_EQ(store.writes, 1) << "one successful write after two failures";
-  EXPECT_EQ(live.updates, 1) << "failed writes never reach the live state";
+  // Each attempt reached the live state before its write (newest-wins there).
+  EXPECT_EQ(live.updates, 3);
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 1, 1}));
   EXPECT_EQ(queue.depth(), 0u);
+}
+
+// The store stalls in its first write until the batch is live: only
+// possible if the live update does not wait for the write (a commit's fsync
+// stays off the path from a frame to the dashboards).
+TEST(ProcessorTest, TheLiveUpdateDoesNotWaitForTheWrite) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  std::atomic<bool> live_first{false};
+  std::atomic<int> writes{0};
+  store.on_write = [&] {
+    if (writes++ == 0) {
+      live_first = WaitUntil([&] {
+        std::lock_guard lock(live.mu);
+        return live.updates >= 1;
+      }, 5s);
+    }
+  };
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100));
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1), QueueEnvelope("A", 2)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 1; }, 10s));
+  processor.Stop();
+  EXPECT_TRUE(live_first) << "the live update waited for the write";
+  EXPECT_EQ(store.order["A"], (std::vector<TimestampMs>{1, 2}));
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
+}
+
+// A failed write gives its batch back to the queue only once the live
+// update, reading the same envelopes meanwhile, is done with them: the
+// queue moves them back (a use of moved-from messages would record "").
+TEST(ProcessorTest, AFailedWritesBatchIsGivenBackOnlyAfterItsLiveUpdate) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  store.fail_first = 1;
+  RecordingLive live;
+  std::atomic<int> calls{0};
+  live.on_update = [&] {
+    if (calls++ == 0) std::this_thread::sleep_for(100ms);  // the failed write returns first
+  };
+  Metrics metrics;
+  Processor processor(queue, store, live, metrics, Options(1, 100));
+  processor.Start();
+  Acks acks;
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 1; }, 10s));
+  processor.Stop();
+  EXPECT_EQ(metrics.CounterValue("fleetd_store_errors_total"), 1);
+  EXPECT_EQ(live.order.count(""), 0u) << "the live update read envelopes the queue had taken back";
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 1}));
+  EXPECT_EQ(store.order["A"], (std::vector<TimestampMs>{1}));
 }
 
 TEST(ProcessorTest, StopFinishesEveryWrittenBatch) {
