@@ -100,7 +100,7 @@ void LiveHub::OnUpdate(const Envelope& envelope) {
   }
   if (targets.empty()) return;
   auto text = std::make_shared<const std::string>(TelemetryUpdateJson(envelope.message));
-  for (auto& sink : targets) sink->Deliver(text);
+  for (auto& sink : targets) sink->Deliver(envelope.message.device_uid, text);
   updates_sent_.Add(static_cast<int64_t>(targets.size()));
 }
 

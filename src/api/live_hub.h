@@ -25,8 +25,10 @@ namespace fleetd::api {
 class LiveSink {
  public:
   virtual ~LiveSink() = default;
-  // Queues one serialized message. Called from any thread, must not block.
-  virtual void Deliver(std::shared_ptr<const std::string> text) = 0;
+  // Queues one serialized update of vehicle `device_uid`. A sink may replace
+  // an update of the same vehicle it has not sent yet (the client wants the
+  // newest position, not a backlog). Called from any thread, must not block.
+  virtual void Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) = 0;
   // Asks the sink to close (server shutdown). Any thread, must not block.
   virtual void Close() = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -326,6 +327,8 @@ TEST_F(ServerTest, StreamRejectsBadTokens) {
   }
 }
 
+// More vehicles' updates waiting than ws_queue_limit (none of them can
+// replace another): the client is dropped.
 TEST_F(ServerTest, SlowClientIsDroppedAndCounted) {
   ctx_.ws_queue_limit = 4;
   StartServer();
@@ -333,7 +336,10 @@ TEST_F(ServerTest, SlowClientIsDroppedAndCounted) {
   Message big = testing::TestMessage("dev-a1", 1'700'000'000'000, 1, 1, 1);
   big.attributes["blob"] = std::string(64 * 1024, 'z');
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (metrics_.CounterValue("fleetd_ws_dropped_slow_total") == 0 && std::chrono::steady_clock::now() < deadline) {
+  for (int i = 0;
+       metrics_.CounterValue("fleetd_ws_dropped_slow_total") == 0 && std::chrono::steady_clock::now() < deadline;
+       ++i) {
+    big.device_uid = "dev-s" + std::to_string(i);
     PushLive(1, big);
   }
   EXPECT_EQ(metrics_.CounterValue("fleetd_ws_dropped_slow_total"), 1);
@@ -344,6 +350,37 @@ TEST_F(ServerTest, SlowClientIsDroppedAndCounted) {
     ws.read(buffer, ec);
   }
   EXPECT_TRUE(ec);
+}
+
+// A client reading slower than one vehicle reports: the vehicle's queued
+// update is replaced by each newer one, so the client is not dropped, gets
+// fewer updates, in order, and the newest last.
+TEST_F(ServerTest, ASlowClientGetsEachVehiclesNewestUpdateNotABacklog) {
+  ctx_.ws_queue_limit = 4;
+  StartServer();
+  auto ws = OpenStream(Token(1));
+  ASSERT_EQ(ReadJson(ws)["type"], "snapshot");
+  constexpr int kUpdates = 400;  // 25 MB: more than the socket buffers hold
+  constexpr TimestampMs kFirst = 1'700'000'000'000;
+  Message big = testing::TestMessage("dev-a1", kFirst, 1, 1, 1);
+  big.attributes["blob"] = std::string(64 * 1024, 'z');
+  for (int i = 0; i < kUpdates; ++i) {
+    big.ts = kFirst + i * 1000;
+    PushLive(1, big);  // the client reads nothing meanwhile
+  }
+  EXPECT_EQ(metrics_.CounterValue("fleetd_ws_dropped_slow_total"), 0);
+  EXPECT_GT(metrics_.CounterValue("fleetd_ws_updates_conflated_total"), 0);
+  const std::string last = FormatIso8601(kFirst + (kUpdates - 1) * 1000);
+  std::vector<std::string> seen;
+  while (seen.empty() || seen.back() != last) {
+    json update = ReadJson(ws);
+    ASSERT_EQ(update["type"], "telemetry_update") << update.dump().substr(0, 200);
+    seen.push_back(update["data"]["ts"]);
+    ASSERT_LE(seen.size(), static_cast<size_t>(kUpdates));
+  }
+  EXPECT_LT(seen.size(), static_cast<size_t>(kUpdates)) << "every update was queued: nothing replaced";
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << "an older update after a newer one";
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "an update sent twice";
 }
 
 TEST_F(ServerTest, StopClosesStreamsAndTheListener) {

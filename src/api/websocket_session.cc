@@ -81,48 +81,76 @@ void WebsocketSession::OnRead(beast::error_code ec, size_t) {
   DoRead();
 }
 
-void WebsocketSession::Deliver(std::shared_ptr<const std::string> text) {
-  if (dropped_.load(std::memory_order_relaxed)) return;
-  if (pending_.fetch_add(1) >= state_->ctx().ws_queue_limit) {
-    pending_.fetch_sub(1);
-    Drop();
-    return;
-  }
-  net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-    self->Enqueue(std::move(text));
-  });
+void WebsocketSession::Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) {
+  Enqueue(device_uid, std::move(text));
 }
 
 void WebsocketSession::EnqueueLocal(std::string text) {
-  pending_.fetch_add(1);
-  Enqueue(std::make_shared<const std::string>(std::move(text)));
+  Enqueue(std::string(), std::make_shared<const std::string>(std::move(text)));
 }
 
-void WebsocketSession::Enqueue(std::shared_ptr<const std::string> text) {
-  if (closing_ || dropped_.load(std::memory_order_relaxed)) {
-    pending_.fetch_sub(1);
-    return;
+void WebsocketSession::Enqueue(const std::string& device_uid, std::shared_ptr<const std::string> text) {
+  if (dropped_.load(std::memory_order_relaxed)) return;
+  bool start_writer = false, replaced = false, too_many = false;
+  {
+    std::lock_guard lock(out_mu_);
+    if (!device_uid.empty()) {
+      auto [it, fresh] = queued_.try_emplace(device_uid, out_front_ + out_.size());
+      if (!fresh) {
+        out_[it->second - out_front_].text = std::move(text);
+        replaced = true;
+      }
+    }
+    if (!replaced) {
+      // A snapshot is a whole state: an update queued before it must not be
+      // replaced by a newer one, which would then reach the client before
+      // the older snapshot. Later updates queue behind it.
+      if (device_uid.empty()) queued_.clear();
+      out_.push_back(Outgoing{device_uid, std::move(text)});
+      too_many = out_.size() > state_->ctx().ws_queue_limit;
+      start_writer = !writer_busy_ && !too_many;
+      writer_busy_ = writer_busy_ || start_writer;
+    }
   }
-  queue_.push_back(std::move(text));
-  if (queue_.size() == 1) DoWrite();
+  if (replaced) {
+    state_->metrics()
+        .GetCounter("fleetd_ws_updates_conflated_total", {},
+                    "Live updates replaced by a newer one of the same vehicle before a slow client read them")
+        .Add();
+  } else if (too_many) {
+    Drop();
+  } else if (start_writer) {
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+  }
 }
 
-void WebsocketSession::DoWrite() {
+void WebsocketSession::WriteNext() {
+  {
+    std::lock_guard lock(out_mu_);
+    if (out_.empty() || closing_ || dropped_.load(std::memory_order_relaxed)) {
+      writer_busy_ = false;
+      return;
+    }
+    Outgoing& front = out_.front();
+    if (!front.device_uid.empty()) {  // its next update queues anew
+      auto it = queued_.find(front.device_uid);
+      if (it != queued_.end() && it->second == out_front_) queued_.erase(it);
+    }
+    writing_ = std::move(front.text);
+    out_.pop_front();
+    ++out_front_;
+  }
   ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front()),
-                  beast::bind_front_handler(&WebsocketSession::OnWrite, shared_from_this()));
+  ws_.async_write(net::buffer(*writing_), beast::bind_front_handler(&WebsocketSession::OnWrite, shared_from_this()));
 }
 
 void WebsocketSession::OnWrite(beast::error_code ec, size_t) {
-  queue_.pop_front();
-  pending_.fetch_sub(1);
-  if (ec || closing_) {
-    pending_.fetch_sub(queue_.size());
-    queue_.clear();
-    if (ec) HardClose();
+  writing_.reset();
+  if (ec) {
+    HardClose();
     return;
   }
-  if (!queue_.empty()) DoWrite();
+  WriteNext();  // closing_: goes idle
 }
 
 void WebsocketSession::Drop() {

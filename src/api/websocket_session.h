@@ -6,17 +6,24 @@
 // (narrowed by a client "subscribe"). Formats: stream_messages.h.
 //
 // Threads: every member runs on the connection's strand except Deliver()
-// and Close(), which post to it. One writer; the outgoing queue holds at
-// most ApiContext::ws_queue_limit messages (posted and queued alike) — a
-// client that falls that far behind is disconnected and counted in
-// fleetd_ws_dropped_slow_total, so ingestion never waits for it.
+// and Close(), which post to it. One writer. The outgoing queue keeps one
+// update per vehicle: an update of a vehicle whose last one is still queued
+// replaces it in place, so a client that reads slower than the fleet
+// reports (a phone, a congested link, a burst) gets each vehicle's newest
+// position instead of a growing backlog, and the queue is bounded by the
+// vehicles it watches. Only a queue of more than ApiContext::ws_queue_limit
+// messages (distinct vehicles, snapshots, errors) disconnects the client,
+// counted in fleetd_ws_dropped_slow_total; replaced updates are counted in
+// fleetd_ws_updates_conflated_total. Ingestion never waits for a client.
 #pragma once
 
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -37,7 +44,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   // Completes the handshake for `upgrade` (already authenticated).
   void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
 
-  void Deliver(std::shared_ptr<const std::string> text) override;
+  void Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) override;
   void Close() override;
 
  private:
@@ -46,9 +53,11 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   std::vector<Message> Snapshot();
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
-  void Enqueue(std::shared_ptr<const std::string> text);  // strand; pending_ already counted
-  void EnqueueLocal(std::string text);                    // strand; counts pending_
-  void DoWrite();
+  // Queues `text`; an update of `device_uid` (non-empty) replaces that
+  // vehicle's queued one. Any thread.
+  void Enqueue(const std::string& device_uid, std::shared_ptr<const std::string> text);
+  void EnqueueLocal(std::string text);  // a snapshot or an error: never replaced
+  void WriteNext();                     // strand: the queue's front, or the writer goes idle
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void Drop();       // slow client: count it and hard-close
   void HardClose();  // strand
@@ -59,8 +68,16 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   JwtClaims claims_;
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  std::atomic<size_t> pending_{0};  // posted + queued, checked by Deliver
+  struct Outgoing {
+    std::string device_uid;  // empty: not an update, never replaced
+    std::shared_ptr<const std::string> text;
+  };
+  std::mutex out_mu_;  // guards the four below: Deliver runs on the feed's thread
+  std::deque<Outgoing> out_;                         // not being written yet
+  std::unordered_map<std::string, uint64_t> queued_;  // vehicle -> the number of its update in out_
+  uint64_t out_front_ = 0;                            // the number of out_.front()
+  bool writer_busy_ = false;  // a write in flight, or WriteNext posted
+  std::shared_ptr<const std::string> writing_;  // strand: the message being written
   std::atomic<bool> dropped_{false};
   std::optional<uint64_t> hub_id_;
   bool closing_ = false;  // strand: no new writes once set
