@@ -100,7 +100,10 @@ void LiveHub::OnUpdate(const Envelope& envelope) {
   }
   if (targets.empty()) return;
   auto text = std::make_shared<const std::string>(TelemetryUpdateJson(envelope.message));
-  for (auto& sink : targets) sink->Deliver(envelope.message.device_uid, text);
+  const Message& m = envelope.message;
+  const LiveSink::Update update{m.device_uid, m.ts.value_or(m.received_at),
+                                m.kind == MessageKind::kPosition && m.has_position() && !m.alarm};
+  for (auto& sink : targets) sink->Deliver(update, text);
   updates_sent_.Add(static_cast<int64_t>(targets.size()));
 }
 

@@ -25,10 +25,18 @@ namespace fleetd::api {
 class LiveSink {
  public:
   virtual ~LiveSink() = default;
-  // Queues one serialized update of vehicle `device_uid`. A sink may replace
-  // an update of the same vehicle it has not sent yet (the client wants the
-  // newest position, not a backlog). Called from any thread, must not block.
-  virtual void Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) = 0;
+  // One update's identity, for a sink that conflates a slow client's queue.
+  struct Update {
+    const std::string& device_uid;
+    TimestampMs recency;  // fix time, else receive time
+    // A plain located position: a newer one of the same vehicle may replace
+    // it, and it may be dropped when older than a queued one. Alarms,
+    // heartbeats and status updates are never replaced nor dropped.
+    bool replaceable;
+  };
+  // Queues one serialized update (the client wants the newest position, not
+  // a backlog). Called from any thread, must not block.
+  virtual void Deliver(const Update& update, std::shared_ptr<const std::string> text) = 0;
   // Asks the sink to close (server shutdown). Any thread, must not block.
   virtual void Close() = 0;
 };

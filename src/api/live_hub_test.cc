@@ -10,7 +10,7 @@ namespace {
 
 class RecordingSink : public LiveSink {
  public:
-  void Deliver(const std::string&, std::shared_ptr<const std::string> text) override { received.push_back(*text); }
+  void Deliver(const Update&, std::shared_ptr<const std::string> text) override { received.push_back(*text); }
   void Close() override { closed = true; }
   std::vector<std::string> received;
   bool closed = false;
@@ -56,7 +56,7 @@ TEST(LiveHubTest, RoutesByTenantAndFilter) {
 TEST(LiveHubTest, SerializesEachUpdateOnceForAllSessions) {
   class PointerSink : public LiveSink {
    public:
-    void Deliver(const std::string&, std::shared_ptr<const std::string> text) override { received.push_back(std::move(text)); }
+    void Deliver(const Update&, std::shared_ptr<const std::string> text) override { received.push_back(std::move(text)); }
     void Close() override {}
     std::vector<std::shared_ptr<const std::string>> received;
   };

@@ -353,8 +353,8 @@ TEST_F(ServerTest, SlowClientIsDroppedAndCounted) {
 }
 
 // A client reading slower than one vehicle reports: the vehicle's queued
-// update is replaced by each newer one, so the client is not dropped, gets
-// fewer updates, in order, and the newest last.
+// position is replaced by each newer one, so the client is not dropped, gets
+// fewer updates, in order, the newest last, and the alarm among them.
 TEST_F(ServerTest, ASlowClientGetsEachVehiclesNewestUpdateNotABacklog) {
   ctx_.ws_queue_limit = 4;
   StartServer();
@@ -364,20 +364,38 @@ TEST_F(ServerTest, ASlowClientGetsEachVehiclesNewestUpdateNotABacklog) {
   constexpr TimestampMs kFirst = 1'700'000'000'000;
   Message big = testing::TestMessage("dev-a1", kFirst, 1, 1, 1);
   big.attributes["blob"] = std::string(64 * 1024, 'z');
+  constexpr int kAlarmAt = kUpdates - 50;  // an SOS among them is never replaced
   for (int i = 0; i < kUpdates; ++i) {
     big.ts = kFirst + i * 1000;
+    if (i == kAlarmAt) {
+      big.kind = MessageKind::kAlarm;
+      big.alarm = Alarm::kSos;
+    }
     PushLive(1, big);  // the client reads nothing meanwhile
+    big.kind = MessageKind::kPosition;
+    big.alarm.reset();
+    if (i == kAlarmAt + 10) {  // an older fix (buffered history) than the one queued: dropped
+      big.ts = kFirst;
+      PushLive(1, big);
+    }
   }
   EXPECT_EQ(metrics_.CounterValue("fleetd_ws_dropped_slow_total"), 0);
   EXPECT_GT(metrics_.CounterValue("fleetd_ws_updates_conflated_total"), 0);
   const std::string last = FormatIso8601(kFirst + (kUpdates - 1) * 1000);
   std::vector<std::string> seen;
+  bool saw_alarm = false;
   while (seen.empty() || seen.back() != last) {
     json update = ReadJson(ws);
     ASSERT_EQ(update["type"], "telemetry_update") << update.dump().substr(0, 200);
     seen.push_back(update["data"]["ts"]);
+    if (update["data"].contains("alarm")) {
+      EXPECT_EQ(update["data"]["alarm"], "sos");
+      EXPECT_EQ(seen.back(), FormatIso8601(kFirst + kAlarmAt * 1000));
+      saw_alarm = true;
+    }
     ASSERT_LE(seen.size(), static_cast<size_t>(kUpdates));
   }
+  EXPECT_TRUE(saw_alarm) << "the alarm was replaced by a later position";
   EXPECT_LT(seen.size(), static_cast<size_t>(kUpdates)) << "every update was queued: nothing replaced";
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << "an older update after a newer one";
   EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "an update sent twice";

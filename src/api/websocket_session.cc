@@ -81,32 +81,43 @@ void WebsocketSession::OnRead(beast::error_code ec, size_t) {
   DoRead();
 }
 
-void WebsocketSession::Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) {
-  Enqueue(device_uid, std::move(text));
+void WebsocketSession::Deliver(const Update& update, std::shared_ptr<const std::string> text) {
+  Enqueue(&update, std::move(text));
 }
 
 void WebsocketSession::EnqueueLocal(std::string text) {
-  Enqueue(std::string(), std::make_shared<const std::string>(std::move(text)));
+  Enqueue(nullptr, std::make_shared<const std::string>(std::move(text)));
 }
 
-void WebsocketSession::Enqueue(const std::string& device_uid, std::shared_ptr<const std::string> text) {
+void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::string> text) {
   if (dropped_.load(std::memory_order_relaxed)) return;
   bool start_writer = false, replaced = false, too_many = false;
   {
     std::lock_guard lock(out_mu_);
-    if (!device_uid.empty()) {
-      auto [it, fresh] = queued_.try_emplace(device_uid, out_front_ + out_.size());
+    if (update != nullptr && update->replaceable) {
+      auto [it, fresh] = queued_.try_emplace(update->device_uid, out_front_ + out_.size());
       if (!fresh) {
-        out_[it->second - out_front_].text = std::move(text);
+        Outgoing& queued = out_[it->second - out_front_];
+        if (queued.recency <= update->recency) {  // of equal fixes the later, as the live state keeps
+          queued.recency = update->recency;
+          queued.text = std::move(text);
+        }
         replaced = true;
       }
+    } else if (update != nullptr) {
+      // An alarm or a status update: the vehicle's later positions queue
+      // behind it, never jumping ahead into an earlier slot.
+      queued_.erase(update->device_uid);
+    } else {
+      // A snapshot is a whole state: a position queued before it must not be
+      // replaced by a newer one, which would then reach the client before
+      // the older snapshot. Later positions queue behind it.
+      queued_.clear();
     }
     if (!replaced) {
-      // A snapshot is a whole state: an update queued before it must not be
-      // replaced by a newer one, which would then reach the client before
-      // the older snapshot. Later updates queue behind it.
-      if (device_uid.empty()) queued_.clear();
-      out_.push_back(Outgoing{device_uid, std::move(text)});
+      const bool keyed = update != nullptr && update->replaceable;
+      out_.push_back(Outgoing{keyed ? update->device_uid : std::string(), keyed ? update->recency : 0,
+                              std::move(text)});
       too_many = out_.size() > state_->ctx().ws_queue_limit;
       start_writer = !writer_busy_ && !too_many;
       writer_busy_ = writer_busy_ || start_writer;
@@ -115,7 +126,7 @@ void WebsocketSession::Enqueue(const std::string& device_uid, std::shared_ptr<co
   if (replaced) {
     state_->metrics()
         .GetCounter("fleetd_ws_updates_conflated_total", {},
-                    "Live updates replaced by a newer one of the same vehicle before a slow client read them")
+                    "Live updates a slow client never got: replaced by a newer fix of the same vehicle, or older than the queued one")
         .Add();
   } else if (too_many) {
     Drop();

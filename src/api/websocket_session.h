@@ -7,8 +7,11 @@
 //
 // Threads: every member runs on the connection's strand except Deliver()
 // and Close(), which post to it. One writer. The outgoing queue keeps one
-// update per vehicle: an update of a vehicle whose last one is still queued
-// replaces it in place, so a client that reads slower than the fleet
+// position per vehicle: a position of a vehicle whose last one is still
+// queued replaces it in place (or, when it is the older fix — a
+// retransmission, a device's buffered history — is dropped; alarms and
+// status updates are never replaced, and later positions queue behind
+// them), so a client that reads slower than the fleet
 // reports (a phone, a congested link, a burst) gets each vehicle's newest
 // position instead of a growing backlog, and the queue is bounded by the
 // vehicles it watches. Only a queue of more than ApiContext::ws_queue_limit
@@ -44,7 +47,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   // Completes the handshake for `upgrade` (already authenticated).
   void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
 
-  void Deliver(const std::string& device_uid, std::shared_ptr<const std::string> text) override;
+  void Deliver(const Update& update, std::shared_ptr<const std::string> text) override;
   void Close() override;
 
  private:
@@ -53,9 +56,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   std::vector<Message> Snapshot();
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
-  // Queues `text`; an update of `device_uid` (non-empty) replaces that
-  // vehicle's queued one. Any thread.
-  void Enqueue(const std::string& device_uid, std::shared_ptr<const std::string> text);
+  // Queues `text`: an update (null: a snapshot or an error) as LiveSink::Deliver says. Any thread.
+  void Enqueue(const Update* update, std::shared_ptr<const std::string> text);
   void EnqueueLocal(std::string text);  // a snapshot or an error: never replaced
   void WriteNext();                     // strand: the queue's front, or the writer goes idle
   void OnWrite(boost::beast::error_code ec, size_t bytes);
@@ -69,12 +71,13 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer buffer_;
   struct Outgoing {
-    std::string device_uid;  // empty: not an update, never replaced
+    std::string device_uid;  // of a replaceable position; empty: never replaced
+    TimestampMs recency = 0;
     std::shared_ptr<const std::string> text;
   };
   std::mutex out_mu_;  // guards the four below: Deliver runs on the feed's thread
   std::deque<Outgoing> out_;                         // not being written yet
-  std::unordered_map<std::string, uint64_t> queued_;  // vehicle -> the number of its update in out_
+  std::unordered_map<std::string, uint64_t> queued_;  // vehicle -> the number of its replaceable position in out_
   uint64_t out_front_ = 0;                            // the number of out_.front()
   bool writer_busy_ = false;  // a write in flight, or WriteNext posted
   std::shared_ptr<const std::string> writing_;  // strand: the message being written
