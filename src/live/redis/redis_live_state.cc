@@ -224,42 +224,46 @@ std::vector<RedisCommand> RedisLiveState::WriteCommands(std::span<const Envelope
 
 void RedisLiveState::Update(std::span<const Envelope> batch) {
   if (batch.empty()) return;
-  // Serialized outside the lock: one EVALSHA per tenant (and per
-  // kMessagesPerScript messages), then the PUBLISHes (one per
-  // kMaxEnvelopesPerList envelopes).
-  std::vector<RedisCommand> commands = WriteCommands(batch);
-  const size_t evals = commands.size();
+  // Serialized outside the lock: the PUBLISHes (one per
+  // kMaxEnvelopesPerList envelopes), then one EVALSHA per tenant (and per
+  // kMessagesPerScript messages). The feed goes first: it is what other
+  // nodes' WebSocket clients wait for, and Redis runs a pipeline in order,
+  // so published after the scripts it waited for them (~3 ms a batch under
+  // load). A client reading a hash right after an update may see it one
+  // fix older for those milliseconds.
   LiveFeedPayloads to_publish = EncodeLiveBatch(origin_, batch);
+  std::vector<RedisCommand> commands;
   for (std::string& payload : to_publish.payloads) commands.push_back({"PUBLISH", channel_, std::move(payload)});
+  const size_t publishes = commands.size();
+  for (RedisCommand& c : WriteCommands(batch)) commands.push_back(std::move(c));
 
   std::unique_lock write(write_mu_);
-  for (size_t i = 0; i < evals; ++i) commands[i][1] = script_sha_;
+  for (size_t i = publishes; i < commands.size(); ++i) commands[i][1] = script_sha_;
   bool failed = to_publish.left_out > 0;  // those envelopes reach no other node
   auto replies = write_.Pipeline(commands);
   if (!replies.ok()) {
     failed = true;
   } else {
-    bool noscript = false;
-    for (size_t i = 0; i < evals; ++i) {
-      if (!IsError((*replies)[i].get())) continue;
-      (ReplyText((*replies)[i].get()).starts_with("NOSCRIPT") ? noscript : failed) = true;
-    }
-    for (size_t i = evals; i < commands.size(); ++i) {
+    for (size_t i = 0; i < publishes; ++i) {
       if (IsError((*replies)[i].get())) {
         failed = true;
       } else {
         published_.fetch_add(1, std::memory_order_relaxed);
       }
     }
+    bool noscript = false;
+    for (size_t i = publishes; i < commands.size(); ++i) {
+      if (!IsError((*replies)[i].get())) continue;
+      (ReplyText((*replies)[i].get()).starts_with("NOSCRIPT") ? noscript : failed) = true;
+    }
     // The script cache was emptied (SCRIPT FLUSH, a failover to a server that
     // never loaded it): load it again and re-run the writes. Re-applying the
     // same messages in the same order is idempotent (equal recency replaces).
-    // Other nodes got this batch's PUBLISHes before these writes, this once.
     if (noscript && LoadScript(write_).ok()) {
-      for (size_t i = 0; i < evals; ++i) commands[i][1] = script_sha_;
-      auto again = write_.Pipeline(std::span<const RedisCommand>(commands.data(), evals));
+      for (size_t i = publishes; i < commands.size(); ++i) commands[i][1] = script_sha_;
+      auto again = write_.Pipeline(std::span<const RedisCommand>(commands.data() + publishes, commands.size() - publishes));
       noscript = !again.ok();
-      for (size_t i = 0; again.ok() && i < evals; ++i) failed = failed || IsError((*again)[i].get());
+      for (size_t i = 0; again.ok() && i < again->size(); ++i) failed = failed || IsError((*again)[i].get());
     }
     failed = failed || noscript;
   }
