@@ -53,7 +53,10 @@ struct ApiContext {
   size_t login_queue = 32;
 
   // WebSocket: messages queued for one client before it is dropped as slow.
-  size_t ws_queue_limit = 1024;
+  // Positions are conflated per vehicle (websocket_session.h), so a slow
+  // client's queue holds about one entry per vehicle, plus its alarms and
+  // status updates: room for a fleet of a few thousand behind one stall.
+  size_t ws_queue_limit = 4096;
   size_t ws_read_limit = 64 * 1024;  // largest client message
 
   // When not empty, sent as Access-Control-Allow-Origin (and OPTIONS
