@@ -51,6 +51,13 @@ struct ApiContext {
   // one (32 are ~1.6 s of hashing); beyond that a login is answered 503.
   size_t login_threads = 2;
   size_t login_queue = 32;
+  // Requests that wait on a server (the store, the live state: a database
+  // round trip, a long history query) run on their own threads too, so one
+  // slow query never stalls the WebSocket clients and quick requests of the
+  // io thread it landed on. Beyond this many waiting, a request gets 503.
+  // More threads than the store's pool_size only wait for its connections.
+  size_t query_threads = 8;
+  size_t query_queue = 256;
 
   // WebSocket: messages queued for one client before it is dropped as slow.
   // Positions are conflated per vehicle (websocket_session.h), so a slow

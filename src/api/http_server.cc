@@ -85,23 +85,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
     }
 
     ApiRequest request = Translate(req);
-    if (Router::HashesPassword(request)) return HandleOffIoThread(std::move(request), req.version(), req.keep_alive());
+    if (Router::HashesPassword(request)) {
+      return HandleOffIoThread(state_->slow_work(), "too many logins in progress; retry shortly", std::move(request),
+                               req.version(), req.keep_alive());
+    }
+    if (Router::WaitsOnServers(request) && !state_->ctx().metrics_only) {
+      return HandleOffIoThread(state_->query_work(), "too many requests in progress; retry shortly",
+                               std::move(request), req.version(), req.keep_alive());
+    }
     ApiResponse response = state_->router().Handle(request);
     Write(response, req.version(), req.keep_alive() && !state_->stopping());
   }
 
-  // A login hashes a password for ~100 ms: on the pool, so this io thread
-  // keeps serving its other clients; the answer is written back on the
-  // session's strand. A full pool answers 503 with Retry-After.
-  void HandleOffIoThread(ApiRequest request, unsigned version, bool keep_alive) {
+  // A login hashes a password for ~100 ms, a query waits on a database: on
+  // a pool, so this io thread keeps serving its other clients; the answer
+  // is written back on the session's strand. A full pool answers 503 with
+  // Retry-After.
+  void HandleOffIoThread(BlockingPool& pool, std::string_view busy_message, ApiRequest request, unsigned version,
+                         bool keep_alive) {
     auto job = [self = shared_from_this(), request = std::move(request), version, keep_alive] {
       ApiResponse response = self->state_->router().Handle(request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response), version, keep_alive] {
         self->Write(response, version, keep_alive && !self->state_->stopping());
       });
     };
-    if (state_->slow_work().TrySubmit(std::move(job))) return;
-    ApiResponse busy = ErrorResponse(503, "too many logins in progress; retry shortly");
+    if (pool.TrySubmit(std::move(job))) return;
+    ApiResponse busy = ErrorResponse(503, busy_message);
     busy.headers.emplace_back("Retry-After", "1");
     Write(busy, version, keep_alive && !state_->stopping());
   }

@@ -199,6 +199,11 @@ bool Router::HashesPassword(const ApiRequest& request) {
   return request.method == "POST" && target.substr(0, target.find('?')) == kLoginPath;
 }
 
+bool Router::WaitsOnServers(const ApiRequest& request) {
+  const std::string_view target = request.target;
+  return request.method != "OPTIONS" && target.starts_with("/api/v1/") && !HashesPassword(request);
+}
+
 bool Router::MetricsAuthorized(std::string_view authorization) const {
   const std::string& want = ctx_.metrics_token;
   if (want.empty()) return true;

@@ -37,6 +37,10 @@ class Router {
   // True for the requests whose answer hashes a password (login): the
   // server runs those off its io threads.
   static bool HashesPassword(const ApiRequest& request);
+  // True for the requests whose answer waits on the store or the live state
+  // (everything under /api/v1/ but login and CORS preflights): the server
+  // runs those off its io threads too. /healthz and /metrics stay inline.
+  static bool WaitsOnServers(const ApiRequest& request);
 
   // Authenticates a WebSocket upgrade: "Authorization: Bearer <jwt>" or, as
   // browsers cannot set headers on WebSocket, "?access_token=<jwt>".

@@ -128,6 +128,18 @@ TEST(RouterStaticTest, OnlyALoginHashesAPassword) {
   EXPECT_FALSE(Router::HashesPassword(request("POST", "/api/v1/auth/login/")));
   EXPECT_FALSE(Router::HashesPassword(request("POST", "/api/v1/devices")));
   EXPECT_FALSE(Router::HashesPassword(request("POST", "%zz")));
+  // What waits on the store or the live state: the data routes, also when
+  // malformed (their 4xx is answered off the io thread too, harmlessly).
+  EXPECT_TRUE(Router::WaitsOnServers(request("GET", "/api/v1/devices")));
+  EXPECT_TRUE(Router::WaitsOnServers(request("GET", "/api/v1/live?near=1,2&radius_m=5")));
+  EXPECT_TRUE(Router::WaitsOnServers(request("POST", "/api/v1/devices/x/commands")));
+  EXPECT_TRUE(Router::WaitsOnServers(request("GET", "/api/v1/nope%zz")));
+  EXPECT_FALSE(Router::WaitsOnServers(request("POST", "/api/v1/auth/login"))) << "the login pool's";
+  EXPECT_FALSE(Router::WaitsOnServers(request("OPTIONS", "/api/v1/devices"))) << "a preflight waits on nothing";
+  EXPECT_FALSE(Router::WaitsOnServers(request("GET", "/healthz")));
+  EXPECT_FALSE(Router::WaitsOnServers(request("GET", "/metrics")));
+  EXPECT_FALSE(Router::WaitsOnServers(request("GET", "/api/v1")));
+  EXPECT_FALSE(Router::WaitsOnServers(request("GET", "")));
 }
 
 // An ingest or process node answers health and metrics only: no login, no

@@ -7,7 +7,8 @@ ServerState::ServerState(ApiContext context)
     : ctx_(std::move(context)),
       router_(ctx_),
       hub_(ctx_.live, ctx_.metrics),
-      slow_work_(ctx_.login_threads, ctx_.login_queue) {}
+      slow_work_(ctx_.login_threads, ctx_.login_queue),
+      query_work_(ctx_.query_threads, ctx_.query_queue) {}
 
 std::optional<uint64_t> ServerState::Register(std::weak_ptr<Closeable> session) {
   std::lock_guard lock(mu_);
@@ -35,6 +36,7 @@ std::vector<std::shared_ptr<Closeable>> ServerState::BeginStop() {
   // After a running login has posted its answer; queued ones are dropped
   // (their sessions close with them).
   slow_work_.Stop();
+  query_work_.Stop();
   return open;
 }
 

@@ -36,13 +36,16 @@ class ServerState {
   Metrics& metrics() { return ctx_.metrics; }
   // Where logins hash passwords (blocking_pool.h); stopped by BeginStop().
   BlockingPool& slow_work() { return slow_work_; }
+  // Where requests wait on the store and the live state; stopped by BeginStop().
+  BlockingPool& query_work() { return query_work_; }
 
   // Tracks an HTTP session; nullopt once stopping (the caller closes it).
   std::optional<uint64_t> Register(std::weak_ptr<Closeable> session);
   void Unregister(uint64_t id);
 
-  // Marks the state stopping, stops slow_work() (a running login finishes,
-  // queued ones are dropped) and returns the open sessions to close.
+  // Marks the state stopping, stops slow_work() and query_work() (running
+  // jobs finish, queued ones are dropped) and returns the open sessions to
+  // close.
   std::vector<std::shared_ptr<Closeable>> BeginStop();
   bool stopping() const;
 
@@ -50,7 +53,8 @@ class ServerState {
   ApiContext ctx_;
   Router router_;  // refers to ctx_
   LiveHub hub_;
-  BlockingPool slow_work_;  // ctx_.login_threads, ctx_.login_queue
+  BlockingPool slow_work_;   // ctx_.login_threads, ctx_.login_queue
+  BlockingPool query_work_;  // ctx_.query_threads, ctx_.query_queue
   mutable std::mutex mu_;
   bool stopping_ = false;
   uint64_t next_id_ = 1;

@@ -216,6 +216,64 @@ TEST_F(ServerTest, LoginsBeyondTheQueueGet503) {
   EXPECT_GE(busy, 2) << "more logins were accepted than one running and one waiting";
 }
 
+// A slow store query (a long history, a database far away) runs off the
+// io thread: /healthz on the same single io thread answers meanwhile.
+TEST_F(ServerTest, AStoreQueryDoesNotStallTheIoThread) {
+  store_.list_delay_ms = 400;
+  StartServer();
+  tcp::socket query = Connect();
+  http::request<http::string_body> req{http::verb::get, "/api/v1/devices", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::authorization, "Bearer " + Token(1));
+  http::write(query, req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the query waits on the store now
+
+  tcp::socket other = Connect();
+  EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
+  const auto health_at = std::chrono::steady_clock::now();
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(query, buffer, res);
+  const auto query_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(json::parse(res.body())["devices"].size(), 2u) << res.body();
+  EXPECT_GT(query_at - health_at, std::chrono::milliseconds(100))
+      << "/healthz waited for the store query: it ran on the io thread";
+}
+
+// One query thread, one waiting query: of four at once at least two are
+// refused with 503 and Retry-After, and the accepted ones succeed.
+TEST_F(ServerTest, QueriesBeyondTheQueueGet503) {
+  store_.list_delay_ms = 300;
+  ctx_.query_threads = 1;
+  ctx_.query_queue = 1;
+  StartServer();
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < 4; ++i) {
+    sockets.push_back(Connect());
+    http::request<http::string_body> req{http::verb::get, "/api/v1/devices", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + Token(1));
+    http::write(sockets.back(), req);
+  }
+  int ok = 0, busy = 0;
+  for (auto& s : sockets) {
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(s, buffer, res);
+    if (res.result_int() == 200) {
+      ++ok;
+    } else {
+      EXPECT_EQ(res.result_int(), 503) << res.body();
+      EXPECT_EQ(res[http::field::retry_after], "1");
+      EXPECT_EQ(json::parse(res.body())["error"], "too many requests in progress; retry shortly");
+      ++busy;
+    }
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 2) << "more queries were accepted than one running and one waiting";
+}
+
 TEST_F(ServerTest, BodyOverTheLimitGets413) {
   StartServer();
   tcp::socket socket = Connect();

@@ -2,6 +2,10 @@
 // the API's routes. The real implementations run in the end-to-end suite.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -85,6 +89,8 @@ class FakeStore : public Store {
     return Status(StatusCode::kNotFound, "no device");
   }
   Result<std::vector<Device>> ListDevices(int64_t tenant_id) override {
+    // A slow database, outside the lock: concurrent queries overlap.
+    if (list_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(list_delay_ms.load()));
     std::lock_guard lock(mu_);
     if (fail_reads) return Status(StatusCode::kIoError, "disk on fire: /secret/path");
     std::vector<Device> out;
@@ -127,6 +133,7 @@ class FakeStore : public Store {
   std::vector<PendingDevice> pending;
   std::optional<PositionQuery> last_query;
   bool fail_reads = false;
+  std::atomic<int> list_delay_ms{0};  // ListDevices sleeps this long first
 
  private:
   std::mutex mu_;
