@@ -241,6 +241,27 @@ TEST_F(ServerTest, AStoreQueryDoesNotStallTheIoThread) {
       << "/healthz waited for the store query: it ran on the io thread";
 }
 
+// The feed's snapshot reads the live state and the store: off the io
+// thread too. An update pushed while it is built still arrives after it.
+TEST_F(ServerTest, AStreamSnapshotDoesNotStallTheIoThreadAndComesFirst) {
+  store_.list_delay_ms = 400;  // the snapshot keeps registered devices only: a ListDevices
+  StartServer();
+  auto ws = OpenStream(Token(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the snapshot waits on the store now
+  PushLive(1, testing::TestMessage("dev-a1", 1'700'000'500'000, 1, 2, 3));
+  tcp::socket other = Connect();
+  EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
+  const auto health_at = std::chrono::steady_clock::now();
+  json first = ReadJson(ws);
+  const auto snapshot_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(first["type"], "snapshot") << first.dump().substr(0, 200);
+  EXPECT_GT(snapshot_at - health_at, std::chrono::milliseconds(100))
+      << "/healthz waited for the snapshot: it was built on the io thread";
+  json next = ReadJson(ws);
+  EXPECT_EQ(next["type"], "telemetry_update");
+  EXPECT_EQ(next["data"]["ts"], "2023-11-14T22:21:40Z");
+}
+
 // One query thread, one waiting query: of four at once at least two are
 // refused with 503 and Retry-After, and the accepted ones succeed.
 TEST_F(ServerTest, QueriesBeyondTheQueueGet503) {

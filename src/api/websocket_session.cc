@@ -47,8 +47,49 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
   }
   // Registered first, then the snapshot: updates posted meanwhile queue
   // behind it, so the client never sees a state older than one it had.
-  EnqueueLocal(SnapshotJson(Snapshot(), std::nullopt));
-  DoRead();
+  QueueSnapshot(std::nullopt);
+}
+
+void WebsocketSession::QueueSnapshot(VehicleFilter filter) {
+  {
+    std::lock_guard lock(out_mu_);
+    snapshot_at_ = out_front_ + out_.size();  // what is queued now goes out first
+    // A position queued before it must not be replaced by a newer one,
+    // which would then reach the client before the older snapshot.
+    queued_.clear();
+  }
+  // Reading the live state and the store waits on their servers: on the
+  // query pool, not this io thread. Client messages are read again only
+  // once the snapshot is queued, so snapshots of two subscribes never cross.
+  auto job = [self = shared_from_this(), filter = std::move(filter)] {
+    self->PutSnapshot(SnapshotJson(self->Snapshot(), filter));
+    net::post(self->ws_.get_executor(), [self] {
+      if (!self->closing_) self->DoRead();
+    });
+  };
+  if (state_->query_work().TrySubmit(std::move(job))) return;
+  closing_ = true;  // overloaded (or stopping): the client retries later
+  Unregister();
+  ws_.async_close(websocket::close_code::try_again_later, [self = shared_from_this()](beast::error_code) {});
+}
+
+void WebsocketSession::PutSnapshot(std::string text) {
+  bool start_writer = false;
+  {
+    std::lock_guard lock(out_mu_);
+    const uint64_t at = *snapshot_at_;
+    snapshot_at_.reset();
+    // Into its place in the queue: after what was queued when it was asked
+    // for, before every update since (those are as new as it, or newer).
+    out_.insert(out_.begin() + static_cast<std::ptrdiff_t>(at - out_front_),
+                Outgoing{std::string(), 0, std::make_shared<const std::string>(std::move(text))});
+    for (auto& [uid, seq] : queued_) {
+      if (seq >= at) ++seq;
+    }
+    start_writer = !writer_busy_;
+    writer_busy_ = true;
+  }
+  if (start_writer) net::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
 }
 
 std::vector<Message> WebsocketSession::Snapshot() {
@@ -75,8 +116,9 @@ void WebsocketSession::OnRead(beast::error_code ec, size_t) {
     EnqueueLocal(StreamErrorJson(filter.status().message()));
   } else if (hub_id_) {
     state_->hub().SetFilter(*hub_id_, *filter);
-    // A fresh snapshot of the narrowed set, so the client can redraw.
-    EnqueueLocal(SnapshotJson(Snapshot(), *filter));
+    // A fresh snapshot of the narrowed set, so the client can redraw; the
+    // next client message is read once it is queued.
+    return QueueSnapshot(std::move(*filter));
   }
   DoRead();
 }
@@ -108,11 +150,6 @@ void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::
       // An alarm or a status update: the vehicle's later positions queue
       // behind it, never jumping ahead into an earlier slot.
       queued_.erase(update->device_uid);
-    } else {
-      // A snapshot is a whole state: a position queued before it must not be
-      // replaced by a newer one, which would then reach the client before
-      // the older snapshot. Later positions queue behind it.
-      queued_.clear();
     }
     if (!replaced) {
       const bool keyed = update != nullptr && update->replaceable;
@@ -138,8 +175,9 @@ void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::
 void WebsocketSession::WriteNext() {
   {
     std::lock_guard lock(out_mu_);
-    if (out_.empty() || closing_ || dropped_.load(std::memory_order_relaxed)) {
-      writer_busy_ = false;
+    const bool at_pending_snapshot = snapshot_at_ && *snapshot_at_ == out_front_;
+    if (out_.empty() || at_pending_snapshot || closing_ || dropped_.load(std::memory_order_relaxed)) {
+      writer_busy_ = false;  // PutSnapshot starts it again
       return;
     }
     Outgoing& front = out_.front();

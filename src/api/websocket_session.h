@@ -58,7 +58,11 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   void OnRead(boost::beast::error_code ec, size_t bytes);
   // Queues `text`: an update (null: a snapshot or an error) as LiveSink::Deliver says. Any thread.
   void Enqueue(const Update* update, std::shared_ptr<const std::string> text);
-  void EnqueueLocal(std::string text);  // a snapshot or an error: never replaced
+  void EnqueueLocal(std::string text);  // an error: never replaced
+  // Strand: builds a snapshot (narrowed by `filter`) on the query pool and
+  // queues it where the queue ends now, then reads the next client message.
+  void QueueSnapshot(VehicleFilter filter);
+  void PutSnapshot(std::string text);  // any thread
   void WriteNext();                     // strand: the queue's front, or the writer goes idle
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void Drop();       // slow client: count it and hard-close
@@ -75,11 +79,12 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
     TimestampMs recency = 0;
     std::shared_ptr<const std::string> text;
   };
-  std::mutex out_mu_;  // guards the four below: Deliver runs on the feed's thread
+  std::mutex out_mu_;  // guards the five below: Deliver runs on the feed's thread
   std::deque<Outgoing> out_;                         // not being written yet
   std::unordered_map<std::string, uint64_t> queued_;  // vehicle -> the number of its replaceable position in out_
   uint64_t out_front_ = 0;                            // the number of out_.front()
   bool writer_busy_ = false;  // a write in flight, or WriteNext posted
+  std::optional<uint64_t> snapshot_at_;  // a snapshot being built goes in at this number
   std::shared_ptr<const std::string> writing_;  // strand: the message being written
   std::atomic<bool> dropped_{false};
   std::optional<uint64_t> hub_id_;
