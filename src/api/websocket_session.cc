@@ -16,7 +16,12 @@ namespace websocket = beast::websocket;
 
 WebsocketSession::WebsocketSession(net::ip::tcp::socket&& socket, std::shared_ptr<ServerState> state,
                                    JwtClaims claims)
-    : ws_(std::move(socket)), state_(std::move(state)), claims_(std::move(claims)) {}
+    : ws_(std::move(socket)),
+      state_(std::move(state)),
+      claims_(std::move(claims)),
+      conflated_(state_->metrics().GetCounter(
+          "fleetd_ws_updates_conflated_total", {},
+          "Live updates a slow client never got: replaced by a newer fix of the same vehicle, or older than the queued one")) {}
 
 WebsocketSession::~WebsocketSession() { Unregister(); }
 
@@ -42,6 +47,7 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
   hub_id_ = state_->hub().Add(claims_.tenant_id, weak_from_this());
   if (!hub_id_) {  // server stopping
     closing_ = true;
+    closing_feed_ = true;
     ws_.async_close(websocket::close_code::going_away, [self = shared_from_this()](beast::error_code) {});
     return;
   }
@@ -69,6 +75,7 @@ void WebsocketSession::QueueSnapshot(VehicleFilter filter) {
   };
   if (state_->query_work().TrySubmit(std::move(job))) return;
   closing_ = true;  // overloaded (or stopping): the client retries later
+  closing_feed_ = true;
   Unregister();
   ws_.async_close(websocket::close_code::try_again_later, [self = shared_from_this()](beast::error_code) {});
 }
@@ -132,7 +139,9 @@ void WebsocketSession::EnqueueLocal(std::string text) {
 }
 
 void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::string> text) {
-  if (dropped_.load(std::memory_order_relaxed)) return;
+  // Closing: nothing more is sent, so nothing is queued (a queue filling up
+  // behind a close would count the client as dropped for being slow).
+  if (dropped_.load(std::memory_order_relaxed) || closing_feed_.load(std::memory_order_relaxed)) return;
   bool start_writer = false, replaced = false, too_many = false;
   {
     std::lock_guard lock(out_mu_);
@@ -161,10 +170,7 @@ void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::
     }
   }
   if (replaced) {
-    state_->metrics()
-        .GetCounter("fleetd_ws_updates_conflated_total", {},
-                    "Live updates a slow client never got: replaced by a newer fix of the same vehicle, or older than the queued one")
-        .Add();
+    conflated_.Add();
   } else if (too_many) {
     Drop();
   } else if (start_writer) {
@@ -212,6 +218,7 @@ void WebsocketSession::Drop() {
 
 void WebsocketSession::HardClose() {
   closing_ = true;
+  closing_feed_ = true;
   Unregister();
   beast::get_lowest_layer(ws_).close();  // pending read/write complete with errors
 }
@@ -220,6 +227,7 @@ void WebsocketSession::Close() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     if (self->closing_) return;
     self->closing_ = true;
+    self->closing_feed_ = true;
     self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
   });
 }

@@ -34,6 +34,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/jwt.h"
+#include "core/metrics.h"
 #include "api/server_state.h"
 
 namespace fleetd::api {
@@ -87,6 +88,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   std::optional<uint64_t> snapshot_at_;  // a snapshot being built goes in at this number
   std::shared_ptr<const std::string> writing_;  // strand: the message being written
   std::atomic<bool> dropped_{false};
+  std::atomic<bool> closing_feed_{false};  // closing_, readable off the strand
+  Counter& conflated_;
   std::optional<uint64_t> hub_id_;
   bool closing_ = false;  // strand: no new writes once set
 };
