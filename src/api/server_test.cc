@@ -119,6 +119,64 @@ class ServerTest : public ::testing::Test {
     live_.Update(batch);
   }
 
+  static http::request<http::string_body> LoginRequest() {
+    http::request<http::string_body> req{http::verb::post, "/api/v1/auth/login", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.body() = R"({"email":"slow@a","password":"s3cret"})";
+    req.prepare_payload();
+    return req;
+  }
+  http::request<http::string_body> DevicesRequest() {
+    http::request<http::string_body> req{http::verb::get, "/api/v1/devices", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + Token(1));
+    return req;
+  }
+
+  // Sends `slow` (which the server answers only after ~0.4 s of work), then
+  // /healthz on another connection of the server's one io thread. Returns
+  // the slow answer and how long after /healthz's it came.
+  std::pair<http::response<http::string_body>, std::chrono::steady_clock::duration> SlowBesideHealthz(
+      const http::request<http::string_body>& slow) {
+    tcp::socket socket = Connect();
+    http::write(socket, slow);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server works on it now
+    tcp::socket other = Connect();
+    EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
+    const auto health_at = std::chrono::steady_clock::now();
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res);
+    return {std::move(res), std::chrono::steady_clock::now() - health_at};
+  }
+
+  // Writes `n` copies of `req` on their own connections at once, then reads
+  // every answer: how many were 200, and how many 503 with Retry-After and
+  // `busy_error`.
+  std::pair<int, int> OkAndBusy(const http::request<http::string_body>& req, int n, const std::string& busy_error) {
+    std::vector<tcp::socket> sockets;
+    for (int i = 0; i < n; ++i) {
+      sockets.push_back(Connect());
+      http::write(sockets.back(), req);
+    }
+    int ok = 0, busy = 0;
+    for (auto& s : sockets) {
+      beast::flat_buffer buffer;
+      http::response<http::string_body> res;
+      http::read(s, buffer, res);
+      if (res.result_int() == 200) {
+        ++ok;
+      } else {
+        EXPECT_EQ(res.result_int(), 503) << res.body();
+        EXPECT_EQ(res[http::field::retry_after], "1");
+        EXPECT_EQ(json::parse(res.body())["error"], busy_error);
+        ++busy;
+      }
+    }
+    return {ok, busy};
+  }
+
   testing::FakeStore store_;
   testing::FakeLive live_;
   Metrics metrics_;
@@ -158,25 +216,10 @@ TEST_F(ServerTest, LoginDoesNotStallTheIoThread) {
   ASSERT_TRUE(slow.ok());
   store_.AddUser(User{0, 1, "slow@a", *slow, Role::kAdmin});
   StartServer();
-  tcp::socket login = Connect();
-  http::request<http::string_body> req{http::verb::post, "/api/v1/auth/login", 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::content_type, "application/json");
-  req.body() = R"({"email":"slow@a","password":"s3cret"})";
-  req.prepare_payload();
-  http::write(login, req);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server is hashing now
-
-  tcp::socket other = Connect();
-  EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
-  const auto health_at = std::chrono::steady_clock::now();
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(login, buffer, res);
-  const auto login_at = std::chrono::steady_clock::now();
+  auto [res, after_health] = SlowBesideHealthz(LoginRequest());
   EXPECT_EQ(res.result_int(), 200) << res.body();
   EXPECT_TRUE(json::parse(res.body()).contains("access_token"));
-  EXPECT_GT(login_at - health_at, std::chrono::milliseconds(100))
+  EXPECT_GT(after_health, std::chrono::milliseconds(100))
       << "/healthz waited for the password hash: it ran on the io thread";
 }
 
@@ -190,28 +233,7 @@ TEST_F(ServerTest, LoginsBeyondTheQueueGet503) {
   ctx_.login_queue = 1;
   ctx_.login_burst = 10;
   StartServer();
-  std::vector<tcp::socket> sockets;
-  for (int i = 0; i < 4; ++i) {
-    sockets.push_back(Connect());
-    http::request<http::string_body> req{http::verb::post, "/api/v1/auth/login", 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.body() = R"({"email":"slow@a","password":"s3cret"})";
-    req.prepare_payload();
-    http::write(sockets.back(), req);
-  }
-  int ok = 0, busy = 0;
-  for (auto& s : sockets) {
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(s, buffer, res);
-    if (res.result_int() == 200) {
-      ++ok;
-    } else {
-      EXPECT_EQ(res.result_int(), 503) << res.body();
-      EXPECT_EQ(res[http::field::retry_after], "1");
-      ++busy;
-    }
-  }
+  auto [ok, busy] = OkAndBusy(LoginRequest(), 4, "too many logins in progress; retry shortly");
   EXPECT_GE(ok, 1);
   EXPECT_GE(busy, 2) << "more logins were accepted than one running and one waiting";
 }
@@ -221,23 +243,10 @@ TEST_F(ServerTest, LoginsBeyondTheQueueGet503) {
 TEST_F(ServerTest, AStoreQueryDoesNotStallTheIoThread) {
   store_.list_delay_ms = 400;
   StartServer();
-  tcp::socket query = Connect();
-  http::request<http::string_body> req{http::verb::get, "/api/v1/devices", 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::authorization, "Bearer " + Token(1));
-  http::write(query, req);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the query waits on the store now
-
-  tcp::socket other = Connect();
-  EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
-  const auto health_at = std::chrono::steady_clock::now();
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(query, buffer, res);
-  const auto query_at = std::chrono::steady_clock::now();
+  auto [res, after_health] = SlowBesideHealthz(DevicesRequest());
   EXPECT_EQ(res.result_int(), 200) << res.body();
   EXPECT_EQ(json::parse(res.body())["devices"].size(), 2u) << res.body();
-  EXPECT_GT(query_at - health_at, std::chrono::milliseconds(100))
+  EXPECT_GT(after_health, std::chrono::milliseconds(100))
       << "/healthz waited for the store query: it ran on the io thread";
 }
 
@@ -253,9 +262,8 @@ TEST_F(ServerTest, AStreamSnapshotDoesNotStallTheIoThreadAndComesFirst) {
   EXPECT_EQ(Request(other, http::verb::get, "/healthz").result_int(), 200);
   const auto health_at = std::chrono::steady_clock::now();
   json first = ReadJson(ws);
-  const auto snapshot_at = std::chrono::steady_clock::now();
   EXPECT_EQ(first["type"], "snapshot") << first.dump().substr(0, 200);
-  EXPECT_GT(snapshot_at - health_at, std::chrono::milliseconds(100))
+  EXPECT_GT(std::chrono::steady_clock::now() - health_at, std::chrono::milliseconds(100))
       << "/healthz waited for the snapshot: it was built on the io thread";
   json next = ReadJson(ws);
   EXPECT_EQ(next["type"], "telemetry_update");
@@ -269,28 +277,7 @@ TEST_F(ServerTest, QueriesBeyondTheQueueGet503) {
   ctx_.query_threads = 1;
   ctx_.query_queue = 1;
   StartServer();
-  std::vector<tcp::socket> sockets;
-  for (int i = 0; i < 4; ++i) {
-    sockets.push_back(Connect());
-    http::request<http::string_body> req{http::verb::get, "/api/v1/devices", 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::authorization, "Bearer " + Token(1));
-    http::write(sockets.back(), req);
-  }
-  int ok = 0, busy = 0;
-  for (auto& s : sockets) {
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(s, buffer, res);
-    if (res.result_int() == 200) {
-      ++ok;
-    } else {
-      EXPECT_EQ(res.result_int(), 503) << res.body();
-      EXPECT_EQ(res[http::field::retry_after], "1");
-      EXPECT_EQ(json::parse(res.body())["error"], "too many requests in progress; retry shortly");
-      ++busy;
-    }
-  }
+  auto [ok, busy] = OkAndBusy(DevicesRequest(), 4, "too many requests in progress; retry shortly");
   EXPECT_GE(ok, 1);
   EXPECT_GE(busy, 2) << "more queries were accepted than one running and one waiting";
 }

@@ -25,6 +25,15 @@ using contract::QueueEnvelope;
 
 Status Unused() { return Status(StatusCode::kInternal, "not used by the processor"); }
 
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
 // Records every write; can fail the first `fail_first` writes.
 class RecordingStore final : public Store {
  public:
@@ -100,6 +109,15 @@ class RecordingLive final : public LiveState {
   uint64_t Subscribe(Listener, Interest) override { return 0; }
   void Unsubscribe(uint64_t) override {}
 
+  bool WaitForUpdates(int n, std::chrono::milliseconds timeout) {
+    return WaitUntil(
+        [&] {
+          std::lock_guard lock(mu);
+          return updates >= n;
+        },
+        timeout);
+  }
+
   std::function<void()> on_update;
   std::mutex mu;
   int updates = 0;
@@ -147,15 +165,6 @@ struct Acks {
     return [this](const Status& s) { (s.ok() ? ok : failed)++; };
   }
 };
-
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 ProcessorOptions Options(size_t workers, size_t batch) {
   ProcessorOptions o;
@@ -227,9 +236,9 @@ TEST(ProcessorTest, MessagesOnTheBatchsPartitionsArrivingDuringTheGatherJoinIt) 
   EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
 }
 
-// The finisher stalls in the live update of the first batch until the store
-// has written a second batch of the same device: only possible if the
-// write released the device before its live update and ack finished.
+// The live updater stalls in the first batch's update until the store has
+// written a second batch of the same device: only possible if the write
+// released the device without waiting for its live update and ack.
 TEST(ProcessorTest, NextWriteOverlapsTheLastBatchsLiveUpdateAndAck) {
   MemoryQueue queue(1000, 4);
   RecordingStore store;
@@ -265,14 +274,11 @@ TEST(ProcessorTest, AnAckInFlightDoesNotHoldBackTheNextLiveUpdate) {
   processor.Start();
   std::atomic<bool> overlapped{false};
   std::atomic<int> acked{0};
-  auto second_is_live = [&] {
-    std::lock_guard lock(live.mu);
-    return live.updates >= 2;
-  };
+
   ASSERT_TRUE(queue
                   .Publish({QueueEnvelope("A", 1)},
                            [&](const Status&) {
-                             overlapped = WaitUntil(second_is_live, 5s);
+                             overlapped = live.WaitForUpdates(2, 5s);
                              ++acked;
                            })
                   .ok());
@@ -344,12 +350,7 @@ TEST(ProcessorTest, TheLiveUpdateDoesNotWaitForTheWrite) {
   std::atomic<bool> live_first{false};
   std::atomic<int> writes{0};
   store.on_write = [&] {
-    if (writes++ == 0) {
-      live_first = WaitUntil([&] {
-        std::lock_guard lock(live.mu);
-        return live.updates >= 1;
-      }, 5s);
-    }
+    if (writes++ == 0) live_first = live.WaitForUpdates(1, 5s);
   };
   Metrics metrics;
   Processor processor(queue, store, live, metrics, Options(1, 100));
