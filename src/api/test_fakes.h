@@ -167,6 +167,11 @@ class FakeLive : public LiveState {
     if (it == latest_.end()) return std::nullopt;
     return it->second;
   }
+  Status Forget(int64_t tenant_id, const std::string& uid) override {
+    std::lock_guard lock(mu_);
+    latest_.erase({tenant_id, uid});
+    return Status::Ok();
+  }
   // Records the query and answers the tenant's messages in uid order, at
   // most `limit`: the router's parsing is what the tests check, not geometry.
   std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override {

@@ -106,4 +106,10 @@ Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url) {
   return Unknown("live", url, "memory:, redis://host:port[/db]");
 }
 
+Status ForgetLiveDevice(const std::string& url, int64_t tenant_id, const std::string& device_uid) {
+  auto live = OpenLiveState(url);
+  if (!live.ok()) return live.status();
+  return (*live)->Forget(tenant_id, device_uid);
+}
+
 }  // namespace fleetd

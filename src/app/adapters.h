@@ -46,6 +46,8 @@ std::function<Status()> StoreMaintenance(Store& store);
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity);
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url);
+// Opens the live state at `url` only to forget one device (LiveState::Forget).
+Status ForgetLiveDevice(const std::string& url, int64_t tenant_id, const std::string& device_uid);
 // The event sink that goes with the queue at `queue_url`: for nats://, the
 // JetStream events stream of the same servers, stream and prefix
 // (queue/nats/nats_event_sink.h); for memory:, none (null: the processor

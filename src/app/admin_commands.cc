@@ -6,6 +6,7 @@
 
 #include "api/jwt.h"
 #include "api/password.h"
+#include "app/adapters.h"
 #include "app/mqtt_access.h"
 #include "app/secrets.h"
 #include "core/time_util.h"
@@ -68,14 +69,25 @@ int DeviceAdd(Store& store, const Config& config, const DeviceAddArgs& args, std
 }
 
 int DeviceRemove(Store& store, const Config& config, const std::string& uid, std::ostream& out, std::ostream& err) {
-  if (auto d = store.FindDeviceByUid(uid); !d.ok()) return Fail(err, d.status());
+  auto d = store.FindDeviceByUid(uid);
+  if (!d.ok()) return Fail(err, d.status());
   // Revoke first: a device that keeps its broker login after removal would
   // keep publishing into a void.
   if (Status s = RevokeDeviceCredentials(config, uid); !s.ok()) {
     return Fail(err, Status(s.code(), "MQTT credentials not revoked, device kept: " + s.message()));
   }
   if (Status s = store.RemoveDevice(uid); !s.ok()) return Fail(err, s);
-  out << Dump(nlohmann::json{{"uid", uid}, {"removed", true}}) << "\n";
+  nlohmann::json result{{"uid", uid}, {"removed", true}};
+  // A shared live state (Redis) is reachable from here: its last position
+  // goes too, instead of staying in Redis for good. The API shows registered
+  // devices only either way, so a failure here is a warning, not an error;
+  // an embedded (in-process) live state forgets it with the process.
+  if (config.live_url.starts_with("redis://")) {
+    Status forgot = ForgetLiveDevice(config.live_url, d->tenant_id, uid);
+    result["live_forgotten"] = forgot.ok();
+    if (!forgot.ok()) err << "warning: the device is removed, but its live position is not: " << forgot.message() << "\n";
+  }
+  out << Dump(result) << "\n";
   return 0;
 }
 

@@ -106,6 +106,7 @@ class RecordingLive final : public LiveState {
   std::vector<Message> Snapshot(int64_t) const override { return {}; }
   std::optional<Message> Get(int64_t, const std::string&) const override { return std::nullopt; }
   std::vector<Message> Near(int64_t, double, double, double, size_t) const override { return {}; }
+  Status Forget(int64_t, const std::string&) override { return Status::Ok(); }
   uint64_t Subscribe(Listener, Interest) override { return 0; }
   void Unsubscribe(uint64_t) override {}
 

@@ -190,6 +190,28 @@ TEST_P(LiveStateContractTest, NearWithTheLargestRadiusSpansContinents) {
   EXPECT_EQ(UidsOf(live_->Near(1, -34, -179.9, 3'500'000, 10)), (std::vector<std::string>{"sydney"}));
 }
 
+// A device removed from the store is forgotten: gone from Get, Snapshot and
+// Near, its tenant's other devices and other tenants untouched; a later
+// update brings it back (a message in flight when it was removed), even an
+// older one (nothing newer is held any more).
+TEST_P(LiveStateContractTest, ForgetRemovesOneDeviceUntilItsNextUpdate) {
+  Apply({LiveEnvelope(1, "gone", 2000, 52.52, 13.40), LiveEnvelope(1, "kept", 2000, 52.53, 13.40),
+         LiveEnvelope(2, "gone", 2000, 52.52, 13.40)});
+  ASSERT_TRUE(live_->Forget(1, "gone").ok());
+  EXPECT_FALSE(live_->Get(1, "gone").has_value());
+  EXPECT_EQ(UidsOf(live_->Snapshot(1)), (std::vector<std::string>{"kept"}));
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.52, 13.40, 5000, 10)), (std::vector<std::string>{"kept"}));
+  EXPECT_TRUE(live_->Get(2, "gone").has_value()) << "another tenant's device of the same uid";
+  EXPECT_EQ(UidsOf(live_->Near(2, 52.52, 13.40, 5000, 10)), (std::vector<std::string>{"gone"}));
+  EXPECT_TRUE(live_->Forget(1, "gone").ok()) << "forgetting twice";
+  EXPECT_TRUE(live_->Forget(9, "never-seen").ok());
+
+  Apply({LiveEnvelope(1, "gone", 1000, 52.60, 13.40)});
+  ASSERT_TRUE(live_->Get(1, "gone").has_value());
+  EXPECT_EQ(live_->Get(1, "gone")->ts, 1000);
+  EXPECT_EQ(UidsOf(live_->Near(1, 52.60, 13.40, 100, 10)), (std::vector<std::string>{"gone"}));
+}
+
 TEST_P(LiveStateContractTest, NearFollowsTheNewestPosition) {
   Apply({LiveEnvelope(1, "a", 2000, 52.52, 13.40), LiveEnvelope(1, "b", 2000, 52.53, 13.40)});
   Apply({LiveEnvelope(1, "a", 1000, 52.60, 13.40)});  // older: does not move "a"

@@ -60,6 +60,15 @@ std::vector<Message> MemoryLiveState::Snapshot(int64_t tenant_id) const {
   return out;
 }
 
+Status MemoryLiveState::Forget(int64_t tenant_id, const std::string& device_uid) {
+  std::lock_guard state(state_mu_);
+  auto tenant = by_tenant_.find(tenant_id);
+  if (tenant == by_tenant_.end()) return Status::Ok();
+  tenant->second.erase(device_uid);
+  if (tenant->second.empty()) by_tenant_.erase(tenant);
+  return Status::Ok();
+}
+
 std::optional<Message> MemoryLiveState::Get(int64_t tenant_id, const std::string& device_uid) const {
   std::lock_guard state(state_mu_);
   auto tenant = by_tenant_.find(tenant_id);

@@ -41,6 +41,7 @@ class MemoryLiveState final : public LiveState {
   // the tenant) per call, fine for an embedded fleet. Equal distances are
   // ordered by device uid.
   std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override;
+  Status Forget(int64_t tenant_id, const std::string& device_uid) override;
 
   using LiveState::Subscribe;
   // In-process: there is nothing to skip, so `interest` is not consulted.

@@ -274,6 +274,32 @@ void RedisLiveState::Update(std::span<const Envelope> batch) {
   FanOut(batch);
 }
 
+Status RedisLiveState::Forget(int64_t tenant_id, const std::string& device_uid) {
+  const std::vector<RedisCommand> commands = {
+      {"MULTI"},
+      {"DEL", DeviceKey(tenant_id, device_uid)},
+      {"SREM", DevicesKey(tenant_id), device_uid},
+      {"ZREM", GeoKey(tenant_id), device_uid},
+      {"EXEC"},
+  };
+  std::lock_guard write(write_mu_);
+  auto replies = write_.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (const RedisReply& r : *replies) {
+    if (IsError(r.get())) return Status(StatusCode::kIoError, "redis refused to forget the device: " + ReplyText(r.get()));
+  }
+  const redisReply* exec = replies->back().get();  // EXEC: one reply per queued command
+  if (exec == nullptr || exec->type != REDIS_REPLY_ARRAY) {
+    return Status(StatusCode::kIoError, "redis aborted forgetting the device");
+  }
+  for (size_t i = 0; i < exec->elements; ++i) {
+    if (IsError(exec->element[i])) {
+      return Status(StatusCode::kIoError, "redis refused to forget the device: " + ReplyText(exec->element[i]));
+    }
+  }
+  return Status::Ok();
+}
+
 void RedisLiveState::OnPublished(std::string_view payload) {
   if (LiveBatchOrigin(payload) == origin_) return;  // delivered by Update() already
   if (!AnyoneInterested()) {

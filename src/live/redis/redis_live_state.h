@@ -110,6 +110,9 @@ class RedisLiveState final : public LiveState {
   // GEOSEARCH ... FROMLONLAT ... BYRADIUS ... ASC COUNT, then the messages.
   // Positions are as Redis GEO stores them (52-bit geohash, ~0.6 m).
   std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const override;
+  // The device's hash, its devices-set member and its GEO member, in one
+  // transaction (MULTI/EXEC): a reader never sees it half forgotten.
+  Status Forget(int64_t tenant_id, const std::string& device_uid) override;
 
   using LiveState::Subscribe;
   // Other nodes' batches are decoded only while some listener has no

@@ -355,6 +355,30 @@ TEST_F(RedisLiveStateTest, StoresTheDocumentedLayout) {
   EXPECT_NEAR(std::stod(ReplyText((*pos)->element[0]->element[1])), 48.8566, 1e-5);
 }
 
+// Forget frees the device's keys (a removed device's hash and GEO member
+// stayed forever before), and only that device's.
+TEST_F(RedisLiveStateTest, ForgetFreesTheDevicesKeys) {
+  auto live = OpenOrFail(Options(prefix_));
+  ASSERT_TRUE(live);
+  std::vector<Envelope> batch = {LiveEnvelope(12, "imei-1", 1000, 48.8566, 2.3522),
+                                 LiveEnvelope(12, "imei-2", 1000, 48.8, 2.3)};
+  live->Update(batch);
+  ASSERT_TRUE(live->Forget(12, "imei-1").ok());
+
+  RedisConnection raw(RedisConnection::Options{.endpoint = Options(prefix_).endpoint});
+  ASSERT_TRUE(raw.EnsureConnected().ok());
+  auto count = [&](RedisCommand c) {
+    auto r = raw.Command(c);
+    return r.ok() && (*r)->type == REDIS_REPLY_INTEGER ? (*r)->integer : -1;
+  };
+  EXPECT_EQ(count({"EXISTS", prefix_ + ":{12}:dev:imei-1"}), 0);
+  EXPECT_EQ(count({"SISMEMBER", prefix_ + ":{12}:devs", "imei-1"}), 0);
+  EXPECT_EQ(count({"ZCARD", prefix_ + ":{12}:geo"}), 1);
+  EXPECT_EQ(count({"EXISTS", prefix_ + ":{12}:dev:imei-2"}), 1);
+  EXPECT_EQ(count({"SISMEMBER", prefix_ + ":{12}:devs", "imei-2"}), 1);
+  EXPECT_EQ(live->stats().update_failures, 0u);
+}
+
 TEST_F(RedisLiveStateTest, HostilePayloadsOnTheChannelAreCountedNotDelivered) {
   Seen seen;  // before the live states: their threads call it until they are gone
   auto live = OpenOrFail(Options(prefix_));
