@@ -70,6 +70,8 @@ TEST(RedisOutageTest, ReconnectsAfterRedisIsKilledAndRestarted) {
     std::lock_guard lock(mu);
     EXPECT_EQ(std::count(local.begin(), local.end(), "during"), 2) << "local listeners are fed during an outage";
   }
+  Status forgot = (*writer)->Forget(1, "before");
+  EXPECT_EQ(forgot.code(), StatusCode::kIoError) << "an outage is reported, not a forgotten device";
   EXPECT_FALSE((*reader)->Get(1, "before").has_value()) << "nothing to read from";
   EXPECT_TRUE((*reader)->Snapshot(1).empty());
   EXPECT_GE((*reader)->stats().read_failures, 2u);
