@@ -74,10 +74,12 @@ void WebsocketSession::QueueSnapshot(VehicleFilter filter) {
     });
   };
   if (state_->query_work().TrySubmit(std::move(job))) return;
-  closing_ = true;  // overloaded (or stopping): the client retries later
+  closing_ = true;
   closing_feed_ = true;
   Unregister();
-  ws_.async_close(websocket::close_code::try_again_later, [self = shared_from_this()](beast::error_code) {});
+  // Overloaded: the client retries later. Stopping: it is going away.
+  const auto code = state_->stopping() ? websocket::close_code::going_away : websocket::close_code::try_again_later;
+  ws_.async_close(code, [self = shared_from_this()](beast::error_code) {});
 }
 
 void WebsocketSession::PutSnapshot(std::string text) {

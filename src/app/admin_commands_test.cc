@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/adapters.h"
+#include "app/app_test_store.h"
 #include "live/redis/redis_test_server.h"
 #include "servers/server_process.h"
 
@@ -20,24 +21,14 @@ namespace {
 class DeviceRemoveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = test::MakeTempDir("fleetd-admin-");
-    config_.store_url = "sqlite:" + dir_ + "/fleetd.db";
-    auto store = OpenStore(config_.store_url);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto tenant = store_->AddTenant("acme");
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = tenant->id;
-    for (const char* uid : {"359710040000001", "359710040000002"}) ASSERT_TRUE(store_->AddDevice(tenant_, uid, uid).ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    test::RemoveTree(dir_);
+    Status opened = db_.Open("fleetd-admin-", {"359710040000001", "359710040000002"});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
+    config_.store_url = db_.url;
   }
 
   Envelope Located(const std::string& uid) const {
     Envelope e;
-    e.tenant_id = tenant_;
+    e.tenant_id = db_.tenant_id;
     e.message.device_uid = uid;
     e.message.protocol = "gt06";
     e.message.ts = 1'700'000'000'000;
@@ -46,10 +37,8 @@ class DeviceRemoveTest : public ::testing::Test {
     return e;
   }
 
-  std::string dir_;
+  testing::TestStore db_;
   Config config_;
-  std::unique_ptr<Store> store_;
-  int64_t tenant_ = 0;
 };
 
 TEST_F(DeviceRemoveTest, ForgetsTheDeviceInASharedLiveState) {
@@ -63,34 +52,34 @@ TEST_F(DeviceRemoveTest, ForgetsTheDeviceInASharedLiveState) {
 
   config_.live_url = redis->url();
   std::ostringstream out, err;
-  EXPECT_EQ(DeviceRemove(*store_, config_, "359710040000001", out, err), 0) << err.str();
+  EXPECT_EQ(DeviceRemove(*db_.store, config_, "359710040000001", out, err), 0) << err.str();
   EXPECT_NE(out.str().find("\"live_forgotten\":true"), std::string::npos) << out.str();
   EXPECT_EQ(err.str(), "");
-  EXPECT_FALSE(store_->FindDeviceByUid("359710040000001").ok());
-  EXPECT_FALSE((*live)->Get(tenant_, "359710040000001").has_value());
-  EXPECT_TRUE((*live)->Get(tenant_, "359710040000002").has_value()) << "only the removed device is forgotten";
-  EXPECT_EQ((*live)->Snapshot(tenant_).size(), 1u);
+  EXPECT_FALSE(db_.store->FindDeviceByUid("359710040000001").ok());
+  EXPECT_FALSE((*live)->Get(db_.tenant_id, "359710040000001").has_value());
+  EXPECT_TRUE((*live)->Get(db_.tenant_id, "359710040000002").has_value()) << "only the removed device is forgotten";
+  EXPECT_EQ((*live)->Snapshot(db_.tenant_id).size(), 1u);
 }
 
 TEST_F(DeviceRemoveTest, AnUnreachableLiveStateLeavesTheRemovalDoneWithAWarning) {
   config_.live_url = "redis://127.0.0.1:" + std::to_string(test::PickFreePort());  // nothing listens
   std::ostringstream out, err;
-  EXPECT_EQ(DeviceRemove(*store_, config_, "359710040000002", out, err), 0) << err.str();
+  EXPECT_EQ(DeviceRemove(*db_.store, config_, "359710040000002", out, err), 0) << err.str();
   EXPECT_NE(out.str().find("\"removed\":true"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("\"live_forgotten\":false"), std::string::npos) << out.str();
   EXPECT_NE(err.str().find("warning: the device is removed, but its live position is not"), std::string::npos)
       << err.str();
-  EXPECT_FALSE(store_->FindDeviceByUid("359710040000002").ok());
+  EXPECT_FALSE(db_.store->FindDeviceByUid("359710040000002").ok());
 }
 
 TEST_F(DeviceRemoveTest, AnEmbeddedLiveStateIsNotOpened) {
   config_.live_url = "memory:";
   std::ostringstream out, err;
-  EXPECT_EQ(DeviceRemove(*store_, config_, "359710040000002", out, err), 0) << err.str();
+  EXPECT_EQ(DeviceRemove(*db_.store, config_, "359710040000002", out, err), 0) << err.str();
   EXPECT_EQ(out.str().find("live_forgotten"), std::string::npos) << out.str();
   // An unknown uid is still an error, nothing removed.
   std::ostringstream out2, err2;
-  EXPECT_NE(DeviceRemove(*store_, config_, "no-such-device", out2, err2), 0);
+  EXPECT_NE(DeviceRemove(*db_.store, config_, "no-such-device", out2, err2), 0);
   EXPECT_NE(err2.str(), "");
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/adapters.h"
+#include "app/app_test_store.h"
 #include "core/time_util.h"
 #include "live/redis/redis_test_server.h"
 #include "queue/nats/nats_test_server.h"
@@ -57,29 +58,18 @@ Message Fix(const std::string& uid, TimestampMs ts, int i) {
 class ReplayCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fleetd::test::MakeTempDir("fleetd-replay-");
+    Status opened = db_.Open("fleetd-replay-", {"359710040000001", "359710040000002", "359710040000003"});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
     int n = ++g_counter;
     stream_ = "RP" + std::to_string(n);
     config_.queue_url = g_server->url() + "?stream=" + stream_ + "&prefix=rp" + std::to_string(n) + "&partitions=4";
-    config_.store_url = "sqlite:" + dir_ + "/fleetd.db";
-    auto store = OpenStore(config_.store_url);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto tenant = store_->AddTenant("acme");
-    ASSERT_TRUE(tenant.ok());
-    for (const char* uid : {"359710040000001", "359710040000002", "359710040000003"}) {
-      auto d = store_->AddDevice(tenant->id, uid, uid);
-      ASSERT_TRUE(d.ok());
-      devices_.push_back(*d);
-    }
+    config_.store_url = db_.url;
     auto queue = OpenQueue(config_.queue_url, 1000);
     ASSERT_TRUE(queue.ok()) << queue.status().ToString();
     queue_ = std::move(*queue);
   }
   void TearDown() override {
     queue_.reset();
-    store_.reset();
-    fleetd::test::RemoveTree(dir_);
   }
 
   // `per_device` fixes of each of the first `devices` devices, one second apart.
@@ -87,7 +77,7 @@ class ReplayCommandTest : public ::testing::Test {
     std::vector<Envelope> out;
     for (int i = 0; i < per_device; ++i) {
       for (size_t d = 0; d < devices; ++d) {
-        out.push_back(Envelope{devices_[d].tenant_id, devices_[d].id, Fix(devices_[d].uid, first_ts + i * 1000LL, i)});
+        out.push_back(Envelope{db_.devices[d].tenant_id, db_.devices[d].id, Fix(db_.devices[d].uid, first_ts + i * 1000LL, i)});
       }
     }
     return out;
@@ -111,7 +101,7 @@ class ReplayCommandTest : public ::testing::Test {
     for (int guard = 0; guard < 200 && got < expected; ++guard) {
       auto d = queue_->Fetch(1000, 1s);
       if (!d) continue;
-      auto stats = store_->WriteBatch(d->envelopes());
+      auto stats = db_.store->WriteBatch(d->envelopes());
       ASSERT_TRUE(stats.ok()) << stats.status().ToString();
       got += d->envelopes().size();
       d->Ack();
@@ -128,7 +118,7 @@ class ReplayCommandTest : public ::testing::Test {
     return batch;
   }
   void Corrupt(const std::vector<Envelope>& batch) {
-    auto stats = store_->RewriteBatch(Corrupted(batch));
+    auto stats = db_.store->RewriteBatch(Corrupted(batch));
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
     ASSERT_EQ(stats->positions_written, static_cast<int64_t>(batch.size()));
   }
@@ -137,14 +127,14 @@ class ReplayCommandTest : public ::testing::Test {
     q.tenant_id = d.tenant_id;
     q.device_uid = d.uid;
     q.limit = 10000;
-    auto page = store_->QueryPositions(q);
+    auto page = db_.store->QueryPositions(q);
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     return page.ok() ? page->positions : std::vector<Message>{};
   }
   // Each envelope of `batch` is stored with exactly its message (or its corrupted one).
   void ExpectStored(const std::vector<Envelope>& batch, bool corrupted) {
     std::map<std::pair<std::string, TimestampMs>, Message> stored;
-    for (const auto& d : devices_) {
+    for (const auto& d : db_.devices) {
       for (auto& m : Stored(d)) stored[{m.device_uid, *m.ts}] = m;
     }
     const std::vector<Envelope> want = corrupted ? Corrupted(batch) : batch;
@@ -182,11 +172,10 @@ class ReplayCommandTest : public ::testing::Test {
     return p;
   }
 
-  std::string dir_, stream_;
+  testing::TestStore db_;  // before the queue: destroyed after it
+  std::string stream_;
   Config config_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<Queue> queue_;
-  std::vector<Device> devices_;
 };
 
 TEST_F(ReplayCommandTest, RestoresTheWindowWithoutDuplicatesAndLeavesTheDurablesAlone) {
@@ -208,14 +197,14 @@ TEST_F(ReplayCommandTest, RestoresTheWindowWithoutDuplicatesAndLeavesTheDurables
   ExpectStored(p.p2, false);
   ExpectStored(p1_hit, true);  // outside the window: untouched
   ExpectStored(p.p3, false);
-  EXPECT_EQ(Stored(devices_[0]).size(), 25u) << "no duplicates";
-  EXPECT_EQ(Stored(devices_[1]).size(), 25u);
-  EXPECT_EQ(Stored(devices_[2]).size(), 20u);
+  EXPECT_EQ(Stored(db_.devices[0]).size(), 25u) << "no duplicates";
+  EXPECT_EQ(Stored(db_.devices[1]).size(), 25u);
+  EXPECT_EQ(Stored(db_.devices[2]).size(), 20u);
 
   // Replaying again changes nothing and still writes no duplicates.
   out = RunInProcess(args, 0);
   EXPECT_NE(out.find("\"read\":30,\"rewritten\":30,"), std::string::npos) << out;
-  EXPECT_EQ(Stored(devices_[0]).size(), 25u);
+  EXPECT_EQ(Stored(db_.devices[0]).size(), 25u);
 
   // The durable consumers: nothing redelivered, and new messages arrive once.
   EXPECT_EQ(queue_->Fetch(1000, 500ms), nullptr);
@@ -223,7 +212,7 @@ TEST_F(ReplayCommandTest, RestoresTheWindowWithoutDuplicatesAndLeavesTheDurables
   Publish(p4);
   Consume(12);
   EXPECT_EQ(queue_->Fetch(1000, 500ms), nullptr) << "delivered once";
-  EXPECT_EQ(Stored(devices_[0]).size(), 29u);
+  EXPECT_EQ(Stored(db_.devices[0]).size(), 29u);
 
   // From the very start, with no end: every message, phase-1 rows repaired too.
   args.from = "0";
@@ -249,11 +238,11 @@ TEST_F(ReplayCommandTest, DeviceFilterDryRunAndEmptyWindow) {
   ExpectStored(p.p2, true);
 
   args.dry_run = false;
-  args.device = devices_[0].uid;
+  args.device = db_.devices[0].uid;
   out = RunInProcess(args, 0);
   EXPECT_NE(out.find("{\"read\":30,\"rewritten\":10,\"skipped_other_devices\":20,"), std::string::npos) << out;
   std::vector<Envelope> first_device, others;
-  for (const auto& e : p.p2) (e.device_id == devices_[0].id ? first_device : others).push_back(e);
+  for (const auto& e : p.p2) (e.device_id == db_.devices[0].id ? first_device : others).push_back(e);
   ExpectStored(first_device, false);
   ExpectStored(others, true);
 
@@ -281,8 +270,8 @@ TEST_F(ReplayCommandTest, RefreshesTheLiveStateOncePerTouchedDevice) {
   after_t1.insert(after_t1.end(), p.p3.begin(), p.p3.end());
   Corrupt(after_t1);
   (*live)->Update(Corrupted(after_t1));  // the buggy consumer's live updates
-  const int64_t tenant = devices_[0].tenant_id;
-  auto wrong = (*live)->Get(tenant, devices_[2].uid);
+  const int64_t tenant = db_.devices[0].tenant_id;
+  auto wrong = (*live)->Get(tenant, db_.devices[2].uid);
   ASSERT_TRUE(wrong.has_value());
   ASSERT_EQ(wrong->speed_kmh, 999.0);
 
@@ -293,9 +282,9 @@ TEST_F(ReplayCommandTest, RefreshesTheLiveStateOncePerTouchedDevice) {
   EXPECT_NE(out.find("{\"read\":40,\"rewritten\":40,"), std::string::npos) << out;
   EXPECT_NE(out.find("\"live_updated\":3}"), std::string::npos) << out;
   // Each device's live state is its latest stored (restored) position.
-  EXPECT_EQ((*live)->Get(tenant, devices_[0].uid), p.p3[p.p3.size() - 2].message);
-  EXPECT_EQ((*live)->Get(tenant, devices_[1].uid), p.p3.back().message);
-  EXPECT_EQ((*live)->Get(tenant, devices_[2].uid), p.p2.back().message);
+  EXPECT_EQ((*live)->Get(tenant, db_.devices[0].uid), p.p3[p.p3.size() - 2].message);
+  EXPECT_EQ((*live)->Get(tenant, db_.devices[1].uid), p.p3.back().message);
+  EXPECT_EQ((*live)->Get(tenant, db_.devices[2].uid), p.p2.back().message);
 }
 
 // --- the real binary ---
@@ -351,7 +340,7 @@ TEST_F(ReplayCommandTest, CliRejectsHostileArgumentsAndReplays) {
       {{queue, store, "--from", "0", "--bogus"}, kAnyFailure, "--bogus"},
   };
   for (const auto& c : cases) {
-    CliResult r = RunFleetd(dir_, c.args);
+    CliResult r = RunFleetd(db_.dir, c.args);
     std::string joined;
     for (const auto& a : c.args) joined += a + " ";
     EXPECT_NE(r.exit, 0) << joined;
@@ -367,12 +356,12 @@ TEST_F(ReplayCommandTest, CliRejectsHostileArgumentsAndReplays) {
   Publish(batch);
   Consume(15);
   Corrupt(batch);
-  CliResult r = RunFleetd(dir_, {queue, store, "--from", FormatIso8601(from), "--device", devices_[1].uid});
+  CliResult r = RunFleetd(db_.dir, {queue, store, "--from", FormatIso8601(from), "--device", db_.devices[1].uid});
   ASSERT_EQ(r.exit, 0) << r.output;
   EXPECT_NE(r.output.find("{\"read\":15,\"rewritten\":5,\"skipped_other_devices\":10,"), std::string::npos) << r.output;
   std::vector<Envelope> second;
   for (const auto& e : batch) {
-    if (e.device_id == devices_[1].id) second.push_back(e);
+    if (e.device_id == db_.devices[1].id) second.push_back(e);
   }
   ExpectStored(second, false);
 }
