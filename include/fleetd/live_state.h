@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fleetd/message.h"
+#include "fleetd/status.h"
 #include "fleetd/queue.h"
 
 namespace fleetd {
@@ -40,6 +41,13 @@ class LiveState {
   // |lng| > 180, radius_m < 0, limit 0) give an empty result: callers
   // validate first (the API answers 400). Thread-safe.
   virtual std::vector<Message> Near(int64_t tenant_id, double lat, double lng, double radius_m, size_t limit) const = 0;
+
+  // Forgets a device's state: it was removed from the store, so Snapshot,
+  // Get and Near stop returning it and a server implementation frees its
+  // keys. A later Update of the device brings it back (a message still in
+  // flight when it was removed). Thread-safe.
+  virtual Status Forget(int64_t tenant_id, const std::string& device_uid) = 0;
+
   static constexpr double kNearEarthRadiusM = 6372797.560856;
   static constexpr double kNearMaxLatitude = 85.05112878;
 
