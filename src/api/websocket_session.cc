@@ -92,9 +92,7 @@ void WebsocketSession::PutSnapshot(std::string text) {
     // for, before every update since (those are as new as it, or newer).
     out_.insert(out_.begin() + static_cast<std::ptrdiff_t>(at - out_front_),
                 Outgoing{std::string(), 0, std::make_shared<const std::string>(std::move(text))});
-    for (auto& [uid, seq] : queued_) {
-      if (seq >= at) ++seq;
-    }
+    for (auto& [uid, seq] : queued_) ++seq;  // all queued after `at`: QueueSnapshot emptied queued_
     start_writer = !writer_busy_;
     writer_busy_ = true;
   }
@@ -143,7 +141,7 @@ void WebsocketSession::EnqueueLocal(std::string text) {
 void WebsocketSession::Enqueue(const Update* update, std::shared_ptr<const std::string> text) {
   // Closing: nothing more is sent, so nothing is queued (a queue filling up
   // behind a close would count the client as dropped for being slow).
-  if (dropped_.load(std::memory_order_relaxed) || closing_feed_.load(std::memory_order_relaxed)) return;
+  if (closing_feed_.load(std::memory_order_relaxed)) return;
   bool start_writer = false, replaced = false, too_many = false;
   {
     std::lock_guard lock(out_mu_);
@@ -184,7 +182,7 @@ void WebsocketSession::WriteNext() {
   {
     std::lock_guard lock(out_mu_);
     const bool at_pending_snapshot = snapshot_at_ && *snapshot_at_ == out_front_;
-    if (out_.empty() || at_pending_snapshot || closing_ || dropped_.load(std::memory_order_relaxed)) {
+    if (out_.empty() || at_pending_snapshot || closing_feed_.load(std::memory_order_relaxed)) {
       writer_busy_ = false;  // PutSnapshot starts it again
       return;
     }
@@ -212,6 +210,7 @@ void WebsocketSession::OnWrite(beast::error_code ec, size_t) {
 
 void WebsocketSession::Drop() {
   if (dropped_.exchange(true)) return;
+  closing_feed_ = true;  // nothing more is queued or written; HardClose follows on the strand
   state_->metrics()
       .GetCounter("fleetd_ws_dropped_slow_total", {}, "WebSocket clients disconnected for falling behind")
       .Add();

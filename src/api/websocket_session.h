@@ -87,8 +87,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   bool writer_busy_ = false;  // a write in flight, or WriteNext posted
   std::optional<uint64_t> snapshot_at_;  // a snapshot being built goes in at this number
   std::shared_ptr<const std::string> writing_;  // strand: the message being written
-  std::atomic<bool> dropped_{false};
-  std::atomic<bool> closing_feed_{false};  // closing_, readable off the strand
+  std::atomic<bool> dropped_{false};       // counted once
+  std::atomic<bool> closing_feed_{false};  // set with closing_ and by Drop: nothing more is queued or written
   Counter& conflated_;
   std::optional<uint64_t> hub_id_;
   bool closing_ = false;  // strand: no new writes once set

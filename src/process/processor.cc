@@ -53,19 +53,6 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
 
 Processor::~Processor() { Stop(); }
 
-void Processor::Batch::MarkLive() {
-  {
-    std::lock_guard lock(mu_);
-    live_ = true;
-  }
-  cv_.notify_all();
-}
-
-void Processor::Batch::WaitLive() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return live_; });
-}
-
 void Processor::Start() {
   if (finisher_.joinable()) return;
   updating_.Open();

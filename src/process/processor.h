@@ -24,8 +24,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <latch>
 #include <memory>
 #include <optional>
 #include <span>
@@ -80,13 +79,11 @@ class Processor {
     }
     // The live updater is done with the envelopes. The ack waits for it, and
     // so does a failed write's give-back (the queue takes the envelopes back).
-    void MarkLive();
-    void WaitLive();
+    void MarkLive() { live_.count_down(); }
+    void WaitLive() { live_.wait(); }
 
    private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool live_ = false;
+    std::latch live_{1};
   };
   // A batch whose live update and events are done, on its way to the acker.
   struct Finished {
