@@ -177,8 +177,13 @@ do_start() {
     curl -sf "http://127.0.0.1:$m0/healthz" > /dev/null 2>&1 && break
     sleep 0.1
   done
+  # FLEETD_TOPOLOGY_PARTITIONS: stream partitions (default 16, even, >= 2),
+  # split in halves between the two process workers.
   # FLEETD_TOPOLOGY_QUEUE_ARGS: extra queue URL keys for experiments (e.g. "&linger=5ms").
-  local queue_base="nats://$nats_hosts?partitions=16&replicas=$replicas${FLEETD_TOPOLOGY_QUEUE_ARGS:-}"
+  local partitions="${FLEETD_TOPOLOGY_PARTITIONS:-16}"
+  case "$partitions" in ''|*[!0-9]*) die "FLEETD_TOPOLOGY_PARTITIONS must be a number, got '$partitions'" ;; esac
+  [ "$partitions" -ge 2 ] && [ $((partitions % 2)) -eq 0 ] || die "FLEETD_TOPOLOGY_PARTITIONS must be even and at least 2, got $partitions"
+  local queue_base="nats://$nats_hosts?partitions=$partitions&replicas=$replicas${FLEETD_TOPOLOGY_QUEUE_ARGS:-}"
   env_line QUEUE_URL "$queue_base"
 
   # --- PostgreSQL 15: its own cluster in the directory, run as postgres when we are root.
@@ -293,8 +298,9 @@ CONF
     env_line "INGEST_${i}_METRICS_PORT" "$h"
   done
   # Static partition assignment: the two workers' ranges are disjoint and
-  # together cover all 16 partitions.
-  local ranges=("0-7" "8-15")
+  # together cover all partitions.
+  local half=$((partitions / 2))
+  local ranges=("0-$((half - 1))" "$half-$((partitions - 1))")
   for i in 1 2; do
     local h
     h="$(free_port)"

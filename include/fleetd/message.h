@@ -190,6 +190,10 @@ struct CellTower {
 using TimestampMs = int64_t;
 
 struct Message {
+  // User-provided, so that value-initialization (Message{}, emplace_back())
+  // does not zero the whole object before the members' own initializers.
+  Message() noexcept {}
+
   std::string device_uid;   // what the device calls itself: IMEI for trackers
   std::string protocol;     // registry name of the protocol that decoded it
   MessageKind kind = MessageKind::kPosition;

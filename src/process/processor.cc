@@ -21,6 +21,10 @@ int64_t Lap(std::chrono::steady_clock::time_point& since) {
   return us;
 }
 
+// Room in the live updater's queue per batch of max_finishing: a gather
+// usually takes a few deliveries, and a full queue only holds a writer back.
+constexpr size_t kLivePartsPerBatch = 16;
+
 }  // namespace
 
 Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metrics, ProcessorOptions options,
@@ -30,7 +34,8 @@ Processor::Processor(Queue& queue, Store& store, LiveState& live, Metrics& metri
       live_(live),
       events_(events),
       options_(options),
-      updating_(options.max_finishing),
+      // A batch's deliveries each go to the live updater on their own.
+      updating_(options.max_finishing * kLivePartsPerBatch),
       finishing_(options.max_finishing),
       acking_(options.max_finishing),
       stored_(metrics.GetCounter("fleetd_positions_stored_total", {}, "New position rows written")),
@@ -96,13 +101,18 @@ bool Processor::PublishEvents(std::span<const Envelope> batch) {
 }
 
 void Processor::RunLiveUpdater() {
-  while (std::optional<std::shared_ptr<Batch>> next = updating_.Pop()) {  // until the writers are done and it is drained
-    Batch& b = **next;
+  while (std::optional<LivePart> next = updating_.Pop()) {  // until the writers are done and it is drained
     auto lap = std::chrono::steady_clock::now();
-    live_.Update(b.envelopes());
+    live_.Update(next->envelopes);
     live_us_.Add(Lap(lap));
-    b.MarkLive();
+    next->batch->MarkLive();
   }
+}
+
+void Processor::QueueLive(const std::shared_ptr<Batch>& batch, std::span<const Envelope> envelopes) {
+  if (envelopes.empty()) return;
+  batch->AddLive();
+  updating_.Push(LivePart{batch, envelopes});
 }
 
 void Processor::RunFinisher() {
@@ -150,6 +160,9 @@ void Processor::Run() {
     if (!first) continue;
     size_t count = first->envelopes().size();
     deliveries.push_back(std::move(first));
+    // Each delivery's live update starts as it arrives: a dashboard does not
+    // wait for the rest of the gather (up to max_wait) nor for the write.
+    QueueLive(shared, deliveries.back()->envelopes());
     const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
     while (count < options_.batch_size && !stop_) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -158,13 +171,23 @@ void Processor::Run() {
       if (!more) break;
       count += more->envelopes().size();
       deliveries.push_back(std::move(more));
+      QueueLive(shared, deliveries.back()->envelopes());
     }
     // What arrived meanwhile on the partitions this batch holds: no other
     // worker may take it before this batch is written, so it joins now
-    // instead of waiting for this write and a whole next gather.
-    for (auto& d : deliveries) {
-      if (count >= options_.batch_size) break;
-      count += d->TakeMore(options_.batch_size - count);
+    // instead of waiting for this write and a whole next gather. TakeMore
+    // appends to a delivery's envelopes, so only once their live updates
+    // are done (normally so by now: they ran during the gather); otherwise
+    // the next gather takes it, and the write does not wait for the live
+    // updater.
+    if (count < options_.batch_size && w.LiveDone()) {
+      for (auto& d : deliveries) {
+        if (count >= options_.batch_size) break;
+        const size_t before = d->envelopes().size();
+        const size_t added = d->TakeMore(options_.batch_size - count);
+        count += added;
+        if (added > 0) QueueLive(shared, std::span<const Envelope>(d->envelopes()).subspan(before));
+      }
     }
     if (deliveries.size() > 1) {
       combined.reserve(count);
@@ -172,8 +195,6 @@ void Processor::Run() {
     }
     const std::span<const Envelope> batch = w.envelopes();
     gather_us_.Add(Lap(lap));
-    updating_.Push(shared);  // the live update runs while this writes
-    handoff_us_.Add(Lap(lap));
     auto written = store_.WriteBatch(batch);
     write_us_.Add(Lap(lap));
     if (!written.ok()) {

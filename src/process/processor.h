@@ -1,10 +1,11 @@
 // Processor: the consumer stage — queue -> live state and durable store.
 //
-// Each worker thread gathers a batch, hands it to the live updater thread
-// and writes it in one transaction meanwhile. The live update (which feeds
-// WebSocket clients) does not wait for the write: a dashboard sees a fix
-// as soon as it is gathered, not a commit (an fsync, tens of ms under load)
-// later. The live state is the last known position, not the record: the
+// Each worker thread gathers a batch, handing each delivery to the live
+// updater thread as it is fetched, and writes the batch in one transaction.
+// The live update (which feeds WebSocket clients) waits neither for the
+// rest of the gather (up to max_wait) nor for the write: a dashboard sees a
+// fix as soon as it is fetched, not a gather and a commit (an fsync, tens
+// of ms under load) later. The live state is the last known position, not the record: the
 // record is the store, and nothing is acknowledged before it is written.
 // Once the batch is durable the worker tells the queue (Delivery::Stored:
 // the batch's partitions may be fetched again) and hands it to the
@@ -14,7 +15,7 @@
 // So a batch is acked only once it is written, live and its events are
 // durable (at-least-once, never before the store write), and the next
 // write overlaps the last one's finishing and ack round trip. One live
-// updater taking batches in the order they were gathered, and one
+// updater taking deliveries in the order they were fetched, and one
 // finisher in the order their writes completed, keep each device's
 // updates in order (a device's next batch is gathered only after its last
 // one is written). A failed write nacks the batch for redelivery after a
@@ -24,8 +25,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <latch>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
@@ -77,13 +79,41 @@ class Processor {
     std::span<const Envelope> envelopes() const {
       return deliveries.size() == 1 ? std::span<const Envelope>(deliveries.front()->envelopes()) : combined;
     }
-    // The live updater is done with the envelopes. The ack waits for it, and
-    // so does a failed write's give-back (the queue takes the envelopes back).
-    void MarkLive() { live_.count_down(); }
-    void WaitLive() { live_.wait(); }
+    // Live updates of its envelopes: each part is queued for the live
+    // updater as soon as it is fetched (AddLive), and done with it once the
+    // updater called MarkLive. The ack waits for all of them, and so do a
+    // failed write's give-back (which changes the deliveries' envelopes);
+    // Delivery::TakeMore (which does too) runs only when LiveDone().
+    void AddLive() {
+      std::lock_guard lock(live_mu_);
+      ++live_pending_;
+    }
+    void MarkLive() {
+      {
+        std::lock_guard lock(live_mu_);
+        --live_pending_;
+      }
+      live_done_.notify_all();
+    }
+    bool LiveDone() {
+      std::lock_guard lock(live_mu_);
+      return live_pending_ == 0;
+    }
+    void WaitLive() {
+      std::unique_lock lock(live_mu_);
+      live_done_.wait(lock, [&] { return live_pending_ == 0; });
+    }
 
    private:
-    std::latch live_{1};
+    std::mutex live_mu_;
+    std::condition_variable live_done_;
+    int live_pending_ = 0;
+  };
+  // Envelopes of a batch for the live updater: one delivery's, or what
+  // TakeMore added to one.
+  struct LivePart {
+    std::shared_ptr<Batch> batch;
+    std::span<const Envelope> envelopes;
   };
   // A batch whose live update and events are done, on its way to the acker.
   struct Finished {
@@ -92,6 +122,8 @@ class Processor {
   };
   void Run();
   void RunLiveUpdater();
+  // Queues `envelopes` (of `batch`'s deliveries) for the live updater.
+  void QueueLive(const std::shared_ptr<Batch>& batch, std::span<const Envelope> envelopes);
   void RunFinisher();
   void RunAcker();
   // Publishes the batch's events, retrying while not stopping. False: given
@@ -106,7 +138,9 @@ class Processor {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   std::thread live_updater_;
-  HandoffQueue<std::shared_ptr<Batch>> updating_;  // writers -> live updater, before their writes
+  // Writers -> live updater, each delivery as it is fetched (its live
+  // update does not wait for the rest of the gather nor for the write).
+  HandoffQueue<LivePart> updating_;
   std::thread finisher_;
   HandoffQueue<std::shared_ptr<Batch>> finishing_;  // writers -> finisher, once written; closed by Stop once the writers are done
   // The acks run on their own thread: a confirmed ack is a server round

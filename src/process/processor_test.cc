@@ -365,6 +365,33 @@ TEST(ProcessorTest, TheLiveUpdateDoesNotWaitForTheWrite) {
   EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
 }
 
+// A delivery reaches the live state as it is fetched, not when the gather
+// around it ends (up to max_wait later). What arrives on its partition
+// meanwhile joins the batch (TakeMore) and reaches the live state too.
+TEST(ProcessorTest, TheLiveUpdateDoesNotWaitForTheGather) {
+  MemoryQueue queue(1000, 4);
+  RecordingStore store;
+  RecordingLive live;
+  Metrics metrics;
+  ProcessorOptions options = Options(1, 100);
+  options.max_wait = 2s;
+  Processor processor(queue, store, live, metrics, options);
+  processor.Start();
+  Acks acks;
+  const auto published = std::chrono::steady_clock::now();
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 1)}, acks.Callback()).ok());
+  ASSERT_TRUE(live.WaitForUpdates(1, 1500ms)) << "the live update waited for the gather";
+  EXPECT_LT(std::chrono::steady_clock::now() - published, 1500ms);
+  EXPECT_FALSE(store.WaitForWrites(1, 0ms)) << "still gathering";
+  // Its partition is held by the batch: this one joins it at the gather's end.
+  ASSERT_TRUE(queue.Publish({QueueEnvelope("A", 2)}, acks.Callback()).ok());
+  ASSERT_TRUE(WaitUntil([&] { return acks.ok == 2; }, 10s));
+  processor.Stop();
+  EXPECT_EQ(store.batch_sizes, (std::vector<size_t>{2})) << "one batch";
+  EXPECT_EQ(store.order["A"], (std::vector<TimestampMs>{1, 2}));
+  EXPECT_EQ(live.order["A"], (std::vector<TimestampMs>{1, 2}));
+}
+
 // A failed write gives its batch back to the queue only once the live
 // update, reading the same envelopes meanwhile, is done with them: the
 // queue moves them back (a use of moved-from messages would record "").
