@@ -177,10 +177,14 @@ do_start() {
     curl -sf "http://127.0.0.1:$m0/healthz" > /dev/null 2>&1 && break
     sleep 0.1
   done
-  # FLEETD_TOPOLOGY_PARTITIONS: stream partitions (default 16, even, >= 2),
-  # split in halves between the two process workers.
+  # FLEETD_TOPOLOGY_PARTITIONS: stream partitions (default 8, even, >= 2),
+  # split in halves between the two process workers. 8 leaves room for 8
+  # process copies; each partition more costs NATS and the process nodes
+  # CPU per message at a given linger (its batches get smaller): at 10,000
+  # msg/s 16 partitions took 1.2 s more NATS CPU per 20 s than 8
+  # (docs/performance.md).
   # FLEETD_TOPOLOGY_QUEUE_ARGS: extra queue URL keys for experiments (e.g. "&linger=5ms").
-  local partitions="${FLEETD_TOPOLOGY_PARTITIONS:-16}"
+  local partitions="${FLEETD_TOPOLOGY_PARTITIONS:-8}"
   case "$partitions" in ''|*[!0-9]*) die "FLEETD_TOPOLOGY_PARTITIONS must be a number, got '$partitions'" ;; esac
   [ "$partitions" -ge 2 ] && [ $((partitions % 2)) -eq 0 ] || die "FLEETD_TOPOLOGY_PARTITIONS must be even and at least 2, got $partitions"
   local queue_base="nats://$nats_hosts?partitions=$partitions&replicas=$replicas${FLEETD_TOPOLOGY_QUEUE_ARGS:-}"
@@ -288,7 +292,11 @@ CONF
     local g t h
     g="$(free_port)"; t="$(free_port)"; h="$(free_port)"
     mkdir -p "$dir/nodes/ingest-$i"
+    # One io thread per ingest copy (FLEETD_TOPOLOGY_INGEST_THREADS): two
+    # copies share the two cores, and an io thread each makes fewer, fuller
+    # epoll wake-ups (0.5 CPU s per node per 20 s less at 10,000 msg/s).
     spawn "ingest-$i" "$fleetd" ingest --data-dir "$dir/nodes/ingest-$i" --queue "$queue_base" \
+      --threads "${FLEETD_TOPOLOGY_INGEST_THREADS:-1}" \
       --listen "gt06=127.0.0.1:$g" --listen "teltonika=127.0.0.1:$t" --api "127.0.0.1:$h" \
       --mqtt "$mqtt" --mqtt-client-id "fleetd-ingest-$i"
     wait_port "$g" 30 "ingest-$i"
