@@ -4,6 +4,9 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <string>
+
+#include "core/thread_name.h"
 
 namespace fleetd::api {
 
@@ -18,7 +21,12 @@ struct BlockingPool::Queue {
 
 BlockingPool::BlockingPool(size_t threads, size_t max_queued) : queue_(std::make_shared<Queue>(max_queued)) {
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([queue = queue_] { Run(queue); });
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([queue = queue_, i] {
+      SetThreadName("query-" + std::to_string(i));
+      Run(queue);
+    });
+  }
 }
 
 BlockingPool::~BlockingPool() { Stop(); }

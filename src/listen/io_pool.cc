@@ -1,5 +1,9 @@
 #include "listen/io_pool.h"
 
+#include <string>
+
+#include "core/thread_name.h"
+
 namespace fleetd {
 
 IoPool::IoPool(size_t threads) {
@@ -13,8 +17,11 @@ IoPool::IoPool(size_t threads) {
 IoPool::~IoPool() { Stop(); }
 
 void IoPool::Start() {
-  for (auto& ctx : contexts_) {
-    threads_.emplace_back([c = ctx.get()] { c->run(); });
+  for (size_t i = 0; i < contexts_.size(); ++i) {
+    threads_.emplace_back([c = contexts_[i].get(), i] {
+      SetThreadName("io-" + std::to_string(i));
+      c->run();
+    });
   }
 }
 

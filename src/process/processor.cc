@@ -5,6 +5,7 @@
 
 #include <span>
 
+#include "core/thread_name.h"
 #include "process/batch_events.h"
 
 namespace fleetd {
@@ -63,11 +64,23 @@ void Processor::Start() {
   updating_.Open();
   finishing_.Open();
   acking_.Open();
-  acker_ = std::thread([this] { RunAcker(); });
-  finisher_ = std::thread([this] { RunFinisher(); });
-  live_updater_ = std::thread([this] { RunLiveUpdater(); });
+  acker_ = std::thread([this] {
+    SetThreadName("acker");
+    RunAcker();
+  });
+  finisher_ = std::thread([this] {
+    SetThreadName("finisher");
+    RunFinisher();
+  });
+  live_updater_ = std::thread([this] {
+    SetThreadName("live-updater");
+    RunLiveUpdater();
+  });
   for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
-    threads_.emplace_back([this] { Run(); });
+    threads_.emplace_back([this, i] {
+      SetThreadName("writer-" + std::to_string(i));
+      Run();
+    });
   }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/envelope_codec.h"
+#include "core/thread_name.h"
 #include "queue/nats/jetstream_setup.h"
 #include "queue/nats/nats_consumer_state.h"
 #include "queue/nats/nats_subjects.h"
@@ -657,9 +658,17 @@ std::unique_ptr<Delivery> NatsConsumer::Fetch(size_t max_messages, std::chrono::
   if (!s.started && !s.closed) {
     s.started = true;
     for (size_t slot = 0; slot < s.parts.size(); ++slot) {
-      s.threads.emplace_back([state = state_.get(), slot] { state->RunFetcher(slot); });
+      s.threads.emplace_back([state = state_.get(), slot] {
+        SetThreadName("fetch-p" + std::to_string(state->parts[slot].index));
+        state->RunFetcher(slot);
+      });
     }
-    if (s.leases) s.keeper = std::thread([state = state_.get()] { state->RunKeeper(); });
+    if (s.leases) {
+      s.keeper = std::thread([state = state_.get()] {
+        SetThreadName("lease-keeper");
+        state->RunKeeper();
+      });
+    }
   }
   s.ready.wait_for(lock, wait, [&] { return s.closed || s.HasAvailable(); });
   if (s.closed || !s.HasAvailable()) return nullptr;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/envelope_codec.h"
+#include "core/thread_name.h"
 #include "queue/nats/nats_session.h"
 #include "queue/nats/nats_subjects.h"
 
@@ -153,7 +154,12 @@ void NatsPublisher::Enqueue(Queued queued) {
       queued_envelopes_ += queued.envelopes.size();
       wake = wake || queued_envelopes_ >= kFlushAt;
       queued_.push_back(std::move(queued));
-      if (!flusher_.joinable()) flusher_ = std::thread([this] { RunFlusher(); });
+      if (!flusher_.joinable()) {
+        flusher_ = std::thread([this] {
+          SetThreadName("nats-flusher");
+          RunFlusher();
+        });
+      }
     }
   }
   for (auto& cb : failed) cb(ClosedError());
