@@ -37,6 +37,10 @@ struct ApiContext {
   // devices (rejections per device), which no stranger should list. Empty:
   // open, for an API bound to a private interface.
   std::string metrics_token{};
+  // How long the live views (/live, WebSocket snapshots) may use a tenant's
+  // list of registered devices before reading it again (live_view.h); 0:
+  // read it for every request.
+  std::chrono::milliseconds registered_ttl{2000};
   // Wall clock in ms. Empty: NowMs(). Tests pass a fixed clock.
   std::function<TimestampMs()> now{};
 

@@ -104,7 +104,9 @@ ApiResponse Unauthorized(std::string_view why) {
 }  // namespace
 
 Router::Router(const ApiContext& context)
-    : ctx_(context), login_limiter_(context.login_burst, context.login_per_second) {}
+    : ctx_(context),
+      login_limiter_(context.login_burst, context.login_per_second),
+      registered_(context.store, context.registered_ttl) {}
 
 TimestampMs Router::Now() const { return ctx_.now ? ctx_.now() : NowMs(); }
 

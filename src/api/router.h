@@ -13,6 +13,7 @@
 #include "api/api_context.h"
 #include "api/api_types.h"
 #include "api/jwt.h"
+#include "api/live_view.h"
 #include "api/rate_limiter.h"
 #include "api/target.h"
 
@@ -49,6 +50,9 @@ class Router {
   // The context's clock, in ms.
   TimestampMs Now() const;
 
+  // The tenants' registered devices, which the live views show (live_view.h).
+  RegisteredDevices& registered() { return registered_; }
+
  private:
   ApiResponse Dispatch(const ApiRequest& request);
   Result<JwtClaims> AuthenticateBearer(std::string_view authorization) const;
@@ -70,6 +74,7 @@ class Router {
 
   const ApiContext& ctx_;
   RateLimiter login_limiter_;
+  RegisteredDevices registered_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;
 };

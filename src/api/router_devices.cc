@@ -153,6 +153,7 @@ ApiResponse Router::AddDevice(const JwtClaims& claims, const ApiRequest& request
     }
     return StatusResponse(device.status());
   }
+  registered_.Forget(claims.tenant_id);  // its first fix shows at once
   ApiResponse r = JsonResponse(201, DeviceJson(*device));
   r.headers.emplace_back("Location", "/api/v1/devices/" + device->uid);
   return r;
@@ -241,20 +242,20 @@ ApiResponse Router::Positions(const JwtClaims& claims, const std::string& uid, c
 ApiResponse Router::Live(const JwtClaims& claims, const Target& target) {
   Result<std::vector<Message>> messages = std::vector<Message>{};
   if (!target.query.contains("near") && !target.query.contains("radius_m") && !target.query.contains("limit")) {
-    messages = RegisteredOnly(ctx_.store, claims.tenant_id, ctx_.live.Snapshot(claims.tenant_id));
+    messages = registered_.Filter(claims.tenant_id, ctx_.live.Snapshot(claims.tenant_id));
   } else {
     auto near = ParseNearQuery(target);
     if (!near.ok()) return ErrorResponse(400, near.status().message());
     auto found = ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, near->limit);
     const size_t full = found.size();
-    messages = RegisteredOnly(ctx_.store, claims.tenant_id, std::move(found));
+    messages = registered_.Filter(claims.tenant_id, std::move(found));
     // Removed devices took places among the nearest: ask once more for as
     // many more, so `limit` still counts registered devices.
     constexpr size_t kMost = kMaxNearLimit;
     if (messages.ok() && full == near->limit && messages->size() < full && full < kMost) {
       const size_t wider = std::min(kMost, full + (full - messages->size()));
-      messages = RegisteredOnly(ctx_.store, claims.tenant_id,
-                                ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, wider));
+      messages = registered_.Filter(claims.tenant_id,
+                                  ctx_.live.Near(claims.tenant_id, near->lat, near->lng, near->radius_m, wider));
       if (messages.ok() && messages->size() > near->limit) {
         messages->erase(messages->begin() + static_cast<std::ptrdiff_t>(near->limit), messages->end());
       }

@@ -417,10 +417,75 @@ TEST_F(RouterTest, LiveLeavesOutDevicesThatAreNotRegistered) {
   EXPECT_EQ(j["positions"][0]["device_uid"], "dev-a1");
   EXPECT_EQ(live_.last_near->limit, 2u) << "asked once more for one more";
 
+  // Within registered_ttl the list is the one read above; a router that
+  // reads it every time reports the store's failure, without its text.
   store_.fail_reads = true;
+  EXPECT_EQ(Call("GET", "/api/v1/live", Token(1, Role::kViewer)).status, 200);
+  ctx_.registered_ttl = std::chrono::milliseconds(0);
+  router_ = std::make_unique<Router>(ctx_);
   r = Call("GET", "/api/v1/live", Token(1, Role::kViewer));
   EXPECT_EQ(r.status / 100, 5) << r.body;
   EXPECT_EQ(r.body.find("/secret/path"), std::string::npos) << r.body;
+}
+
+// /live reads the tenant's registered devices once per registered_ttl, not
+// per request; a device added through the API shows at once all the same.
+TEST_F(RouterTest, LiveReadsTheRegisteredDevicesOncePerTtl) {
+  std::vector<Envelope> batch = {Envelope{1, 1, testing::TestMessage("dev-a1", 1000, 52.6, 13.4, 3)},
+                                 Envelope{1, 1, testing::TestMessage("dev-a2", 1000, 52.7, 13.4, 3)},
+                                 Envelope{2, 2, testing::TestMessage("dev-b1", 1000, 48.1, 11.5, 3)}};
+  live_.Update(batch);
+  const std::string viewer = Token(1, Role::kViewer);
+  for (int i = 0; i < 3; ++i) {
+    auto j = Body(Call("GET", "/api/v1/live", viewer));
+    ASSERT_EQ(j["positions"].size(), 1u) << j;
+  }
+  EXPECT_EQ(store_.list_calls, 1);
+  ASSERT_EQ(Call("POST", "/api/v1/devices", Token(1, Role::kAdmin), R"({"uid":"dev-a2"})").status, 201);
+  auto j = Body(Call("GET", "/api/v1/live", viewer));
+  EXPECT_EQ(j["positions"].size(), 2u) << "the API's own change shows at once: " << j;
+  EXPECT_EQ(store_.list_calls, 2);
+  // Another tenant has its own list.
+  j = Body(Call("GET", "/api/v1/live", Token(2, Role::kViewer)));
+  ASSERT_EQ(j["positions"].size(), 1u) << j;
+  EXPECT_EQ(j["positions"][0]["device_uid"], "dev-b1");
+  EXPECT_EQ(store_.list_calls, 3);
+}
+
+// The list is read again once it is registered_ttl old, a failed read is
+// not remembered, and ttl 0 reads it every time.
+TEST(RegisteredDevicesTest, RereadsAfterTheTtlAndNeverRemembersAFailure) {
+  testing::FakeStore store;
+  store.AddDevice(1, "dev-1", "one");
+  auto now = RegisteredDevices::Clock::time_point{} + std::chrono::hours(1);
+  RegisteredDevices registered(store, std::chrono::milliseconds(2000), [&] { return now; });
+  auto two = [] {
+    return std::vector<Message>{testing::TestMessage("dev-1", 1000, 1, 2, 3), testing::TestMessage("dev-2", 1000, 1, 2, 3)};
+  };
+  auto first = registered.Filter(1, two());
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  store.AddDevice(1, "dev-2", "two");  // by another process: not seen until the list is old
+  now += std::chrono::milliseconds(1999);
+  EXPECT_EQ(registered.Filter(1, two())->size(), 1u);
+  EXPECT_EQ(store.list_calls, 1);
+  now += std::chrono::milliseconds(1);
+  EXPECT_EQ(registered.Filter(1, two())->size(), 2u);
+  EXPECT_EQ(store.list_calls, 2);
+
+  now += std::chrono::seconds(5);
+  store.fail_reads = true;
+  EXPECT_EQ(registered.Filter(1, two()).status().code(), StatusCode::kIoError);
+  store.fail_reads = false;
+  EXPECT_EQ(registered.Filter(1, two())->size(), 2u) << "the failure was not kept";
+  EXPECT_EQ(store.list_calls, 4);
+  EXPECT_TRUE(registered.Filter(1, {})->empty()) << "nothing to filter: no read";
+  EXPECT_EQ(store.list_calls, 4);
+
+  RegisteredDevices uncached(store, std::chrono::milliseconds(0));
+  uncached.Filter(1, two());
+  uncached.Filter(1, two());
+  EXPECT_EQ(store.list_calls, 6);
 }
 
 // The position routes write each message's JSON as text: the bytes must be

@@ -91,6 +91,7 @@ class FakeStore : public Store {
   Result<std::vector<Device>> ListDevices(int64_t tenant_id) override {
     // A slow database, outside the lock: concurrent queries overlap.
     if (list_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(list_delay_ms.load()));
+    ++list_calls;
     std::lock_guard lock(mu_);
     if (fail_reads) return Status(StatusCode::kIoError, "disk on fire: /secret/path");
     std::vector<Device> out;
@@ -134,6 +135,7 @@ class FakeStore : public Store {
   std::optional<PositionQuery> last_query;
   bool fail_reads = false;
   std::atomic<int> list_delay_ms{0};  // ListDevices sleeps this long first
+  std::atomic<int> list_calls{0};     // ListDevices calls so far
 
  private:
   std::mutex mu_;

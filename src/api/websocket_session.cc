@@ -101,7 +101,7 @@ void WebsocketSession::PutSnapshot(std::string text) {
 
 std::vector<Message> WebsocketSession::Snapshot() {
   auto all = state_->ctx().live.Snapshot(claims_.tenant_id);
-  auto registered = RegisteredOnly(state_->ctx().store, claims_.tenant_id, all);
+  auto registered = state_->router().registered().Filter(claims_.tenant_id, all);
   // The store unreachable: the feed still starts, removed devices included,
   // rather than with nothing on the map.
   return registered.ok() ? std::move(*registered) : std::move(all);
