@@ -150,6 +150,7 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     else if (k == "queue_capacity") s = want_int(config.queue_capacity);
     else if (k == "batch_size") s = want_int(config.batch_size);
     else if (k == "batch_wait_ms") s = want_int(config.batch_wait_ms);
+    else if (k == "registered_ttl_ms") s = want_int(config.registered_ttl_ms);
     else if (k == "process_workers") s = want_int(config.process_workers);
     else if (k == "lenient") s = want_strings(config.lenient_protocols);
     else if (k == "mqtt") s = want_string(config.mqtt_url);
@@ -254,6 +255,7 @@ Status ApplyEnvironment(Config& config, const std::function<const char*(const ch
                              std::pair{"FLEETD_QUEUE_CAPACITY", &config.queue_capacity},
                              std::pair{"FLEETD_BATCH_SIZE", &config.batch_size},
                              std::pair{"FLEETD_BATCH_WAIT_MS", &config.batch_wait_ms},
+                             std::pair{"FLEETD_REGISTERED_TTL_MS", &config.registered_ttl_ms},
                              std::pair{"FLEETD_PROCESS_WORKERS", &config.process_workers},
                              std::pair{"FLEETD_MQTT_SESSION_EXPIRY", &config.mqtt_session_expiry_s},
                              std::pair{"FLEETD_MQTT_RECEIVE_MAXIMUM", &config.mqtt_receive_maximum}}) {
@@ -298,6 +300,7 @@ Status FinalizeConfig(Config& config,
       !(s = CheckRange("queue_capacity", config.queue_capacity, 1, 100000000)).ok() ||
       !(s = CheckRange("batch_size", config.batch_size, 1, 100000)).ok() ||
       !(s = CheckRange("batch_wait_ms", config.batch_wait_ms, 0, 60000)).ok() ||
+      !(s = CheckRange("registered_ttl_ms", config.registered_ttl_ms, 0, 60000)).ok() ||
       !(s = CheckRange("process_workers", config.process_workers, 0, 64)).ok() ||
       !(s = CheckRange("mqtt_session_expiry", config.mqtt_session_expiry_s, 60, 4294967295LL)).ok() ||
       !(s = CheckRange("mqtt_receive_maximum", config.mqtt_receive_maximum, 1, 65535)).ok()) {

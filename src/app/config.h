@@ -63,6 +63,10 @@ struct Config {
   // from ~43k to ~62k msg/s (docs/performance.md).
   int64_t batch_size = 2500;
   int64_t batch_wait_ms = 20;
+  // How long an API node may use a tenant's list of registered devices for
+  // its live views before reading it again (api/live_view.h); 0: read it
+  // for every /live request and WebSocket snapshot.
+  int64_t registered_ttl_ms = 2000;
   // Processor threads, each writing its own batches (a batch holds its queue
   // partitions, so per-device order holds). 0 = auto: 1 for SQLite (one
   // writer), 4 for PostgreSQL, whose commits then overlap and group.

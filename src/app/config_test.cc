@@ -134,6 +134,28 @@ TEST(ConfigTest, RejectsBadValues) {
   }
 }
 
+TEST(ConfigTest, RegisteredTtlFromFileAndEnvironmentWithinItsRange) {
+  Config c;
+  EXPECT_EQ(c.registered_ttl_ms, 2000);
+  ASSERT_TRUE(LoadConfigFile(WriteFile("registered_ttl_ms = 0\n"), c).ok());
+  EXPECT_EQ(c.registered_ttl_ms, 0);
+  EXPECT_TRUE(Finalize(c).ok()) << "0: read for every request";
+  for (const char* bad : {"-1", "60001", "2s", "", "99999999999999999999"}) {
+    Config e;
+    Status s = ApplyEnvironment(e, [&](const char* n) -> const char* {
+      return std::string(n) == "FLEETD_REGISTERED_TTL_MS" ? bad : nullptr;
+    });
+    if (s.ok()) s = Finalize(e);
+    EXPECT_FALSE(s.ok()) << "'" << bad << "'";
+    // Named as the operator wrote it: the variable, or the key for a range error.
+    EXPECT_TRUE(s.message().find("FLEETD_REGISTERED_TTL_MS") != std::string::npos ||
+                s.message().find("registered_ttl_ms") != std::string::npos)
+        << s.message();
+  }
+  Config f;
+  EXPECT_FALSE(LoadConfigFile(WriteFile("registered_ttl_ms = \"2000\"\n"), f).ok());
+}
+
 }  // namespace
 }  // namespace fleetd
 

@@ -84,6 +84,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Protoc
 
   api::ApiContext ctx{*s->store_, *s->live_, s->metrics_, s->jwt_secret_};
   ctx.token_ttl = std::chrono::seconds(config.token_ttl_s);
+  ctx.registered_ttl = std::chrono::milliseconds(config.registered_ttl_ms);
   ctx.metrics_only = !roles.api;
   ctx.metrics_token = config.metrics_token;
   if (s->mqtt_client_ && roles.api) {
