@@ -107,7 +107,13 @@ Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url) {
 }
 
 Status ForgetLiveDevice(const std::string& url, int64_t tenant_id, const std::string& device_uid) {
-  auto live = OpenLiveState(url);
+  if (!StartsWith(url, "redis://")) return Unknown("live", url, "redis://host:port[/db]");
+  auto endpoint = ParseRedisUrl(url);
+  if (!endpoint.ok()) return endpoint.status();
+  RedisLiveStateOptions options;
+  options.endpoint = *endpoint;
+  options.subscribe = false;  // one command: no feed to follow
+  auto live = RedisLiveState::Open(options);
   if (!live.ok()) return live.status();
   return (*live)->Forget(tenant_id, device_uid);
 }

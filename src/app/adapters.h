@@ -46,7 +46,8 @@ std::function<Status()> StoreMaintenance(Store& store);
 
 Result<std::unique_ptr<Queue>> OpenQueue(const std::string& url, size_t capacity);
 Result<std::unique_ptr<LiveState>> OpenLiveState(const std::string& url);
-// Opens the live state at `url` only to forget one device (LiveState::Forget).
+// Forgets one device (LiveState::Forget) in the shared live state at `url`
+// (redis://), opened without a feed subscription for this one command.
 Status ForgetLiveDevice(const std::string& url, int64_t tenant_id, const std::string& device_uid);
 // The event sink that goes with the queue at `queue_url`: for nats://, the
 // JetStream events stream of the same servers, stream and prefix

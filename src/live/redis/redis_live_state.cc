@@ -130,6 +130,7 @@ Result<std::unique_ptr<RedisLiveState>> RedisLiveState::Open(const RedisLiveStat
   if (Status s = live->read_.EnsureConnected(); !s.ok()) return s;
   if (Status s = CheckVersion(live->read_); !s.ok()) return s;
   if (Status s = live->write_.EnsureConnected(); !s.ok()) return s;
+  if (!options.subscribe) return live;
   live->subscriber_ =
       std::make_unique<RedisSubscriber>(ConnectionOptions(options), live->channel_,
                                         [raw = live.get()](std::string_view payload) { raw->OnPublished(payload); });

@@ -73,6 +73,10 @@ struct RedisLiveStateOptions {
   std::string key_prefix = "fleetd";
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{1000};  // per socket read/write
+  // Subscribe to the live feed, so local listeners get every instance's
+  // updates. false: reads and writes only (an admin command that forgets
+  // one device needs no subscriber thread, nor to wait for it).
+  bool subscribe = true;
 };
 
 struct RedisLiveStateStats {
@@ -88,9 +92,9 @@ struct RedisLiveStateStats {
 class RedisLiveState final : public LiveState {
  public:
   // Connects (write, read and subscriber connections), checks the server is
-  // Redis >= 6.2 (GEOSEARCH), loads the update script and waits until the
-  // subscription is confirmed, so no update published after Open() returns
-  // is missed. kInvalidArgument for bad options, kIoError naming the server
+  // Redis >= 6.2 (GEOSEARCH), loads the update script and (with
+  // options.subscribe) waits until the subscription is confirmed, so no
+  // update published after Open() returns is missed. kInvalidArgument for bad options, kIoError naming the server
   // when it is unreachable or not a usable Redis.
   // Sets SIGPIPE to ignored if it still has its default action (hiredis
   // writes to sockets without MSG_NOSIGNAL).
@@ -123,7 +127,9 @@ class RedisLiveState final : public LiveState {
 
   RedisLiveStateStats stats() const;
   // True while the feed subscription is up (tests wait on it after an outage).
-  bool WaitSubscribed(std::chrono::milliseconds timeout) { return subscriber_->WaitSubscribed(timeout); }
+  bool WaitSubscribed(std::chrono::milliseconds timeout) {
+    return subscriber_ != nullptr && subscriber_->WaitSubscribed(timeout);
+  }
 
  private:
   explicit RedisLiveState(const RedisLiveStateOptions& options);

@@ -145,6 +145,27 @@ TEST_F(RedisLiveStateTest, AnUpdateOnOneNodeReachesListenersOnAnotherExactlyOnce
   EXPECT_EQ(a->stats().update_failures, 0u);
 }
 
+// Without a feed subscription (an admin command's live state) reads and
+// writes work, and other nodes' updates reach no listener of it.
+TEST_F(RedisLiveStateTest, WithoutSubscribingItReadsAndWritesButHearsNoOtherNode) {
+  RedisLiveStateOptions quiet_options = Options(prefix_);
+  quiet_options.subscribe = false;
+  Seen heard;
+  auto quiet = OpenOrFail(quiet_options);
+  auto other = OpenOrFail(Options(prefix_));
+  ASSERT_TRUE(quiet && other);
+  EXPECT_FALSE(quiet->WaitSubscribed(std::chrono::milliseconds(10)));
+  quiet->Subscribe(heard.Listener());
+  std::vector<Envelope> batch = {LiveEnvelope(7, "truck-1", 1000, 52.5, 13.4)};
+  other->Update(batch);
+  EXPECT_EQ(quiet->Get(7, "truck-1")->ts, 1000) << "reads the shared state";
+  EXPECT_TRUE(quiet->Forget(7, "truck-1").ok());
+  EXPECT_FALSE(other->Get(7, "truck-1").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(heard.size(), 0u) << "another node's update";
+  EXPECT_EQ(quiet->stats().received, 0u);
+}
+
 // The feed carries the binary form (v2): what another node's listener gets
 // is the envelope exactly, also what JSON (v1) would have changed.
 TEST_F(RedisLiveStateTest, RemoteEnvelopesKeepEveryField) {
