@@ -46,8 +46,7 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
   state_->metrics().GetCounter("fleetd_ws_sessions_opened_total", {}, "WebSocket feed sessions accepted").Add();
   hub_id_ = state_->hub().Add(claims_.tenant_id, weak_from_this());
   if (!hub_id_) {  // server stopping
-    closing_ = true;
-    closing_feed_ = true;
+    BeginClosing();
     ws_.async_close(websocket::close_code::going_away, [self = shared_from_this()](beast::error_code) {});
     return;
   }
@@ -74,8 +73,7 @@ void WebsocketSession::QueueSnapshot(VehicleFilter filter) {
     });
   };
   if (state_->query_work().TrySubmit(std::move(job))) return;
-  closing_ = true;
-  closing_feed_ = true;
+  BeginClosing();
   Unregister();
   // Overloaded: the client retries later. Stopping: it is going away.
   const auto code = state_->stopping() ? websocket::close_code::going_away : websocket::close_code::try_again_later;
@@ -217,9 +215,13 @@ void WebsocketSession::Drop() {
   net::post(ws_.get_executor(), [self = shared_from_this()] { self->HardClose(); });
 }
 
-void WebsocketSession::HardClose() {
+void WebsocketSession::BeginClosing() {
   closing_ = true;
   closing_feed_ = true;
+}
+
+void WebsocketSession::HardClose() {
+  BeginClosing();
   Unregister();
   beast::get_lowest_layer(ws_).close();  // pending read/write complete with errors
 }
@@ -227,8 +229,7 @@ void WebsocketSession::HardClose() {
 void WebsocketSession::Close() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     if (self->closing_) return;
-    self->closing_ = true;
-    self->closing_feed_ = true;
+    self->BeginClosing();
     self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
   });
 }

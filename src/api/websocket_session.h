@@ -68,6 +68,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession>, 
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void Drop();       // slow client: count it and hard-close
   void HardClose();  // strand
+  void BeginClosing();  // strand: no new writes, and nothing more queued
   void Unregister();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

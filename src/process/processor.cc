@@ -22,8 +22,9 @@ int64_t Lap(std::chrono::steady_clock::time_point& since) {
   return us;
 }
 
-// Room in the live updater's queue per batch of max_finishing: a gather
-// usually takes a few deliveries, and a full queue only holds a writer back.
+// The live updater's queue holds this many deliveries per batch of
+// max_finishing: a gather usually takes a few, and a full queue only holds
+// a writer back.
 constexpr size_t kLivePartsPerBatch = 16;
 
 }  // namespace
@@ -171,20 +172,22 @@ void Processor::Run() {
     auto lap = std::chrono::steady_clock::now();
     auto first = queue_.Fetch(options_.batch_size, options_.max_wait);
     if (!first) continue;
-    size_t count = first->envelopes().size();
-    deliveries.push_back(std::move(first));
+    size_t count = 0;
     // Each delivery's live update starts as it arrives: a dashboard does not
     // wait for the rest of the gather (up to max_wait) nor for the write.
-    QueueLive(shared, deliveries.back()->envelopes());
+    auto add = [&](std::unique_ptr<Delivery> d) {
+      count += d->envelopes().size();
+      deliveries.push_back(std::move(d));
+      QueueLive(shared, deliveries.back()->envelopes());
+    };
+    add(std::move(first));
     const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
     while (count < options_.batch_size && !stop_) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
       auto more = queue_.Fetch(options_.batch_size - count, left);
       if (!more) break;
-      count += more->envelopes().size();
-      deliveries.push_back(std::move(more));
-      QueueLive(shared, deliveries.back()->envelopes());
+      add(std::move(more));
     }
     // What arrived meanwhile on the partitions this batch holds: no other
     // worker may take it before this batch is written, so it joins now

@@ -5,8 +5,9 @@
 // The live update (which feeds WebSocket clients) waits neither for the
 // rest of the gather (up to max_wait) nor for the write: a dashboard sees a
 // fix as soon as it is fetched, not a gather and a commit (an fsync, tens
-// of ms under load) later. The live state is the last known position, not the record: the
-// record is the store, and nothing is acknowledged before it is written.
+// of ms under load) later. The live state is the last known position, not
+// the record: the record is the store, and nothing is acknowledged before
+// it is written.
 // Once the batch is durable the worker tells the queue (Delivery::Stored:
 // the batch's partitions may be fetched again) and hands it to the
 // finisher thread, which waits for its live update, publishes its events
